@@ -1,0 +1,51 @@
+"""Typed objects at inference's boundary. Inference never imports capture: it takes plain numpy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# FER2013 label order; index i of every probability vector is EXPRESSIONS[i].
+EXPRESSIONS: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
+NEGATIVE = frozenset({"Angry", "Disgust", "Fear", "Sad"})
+FER_SIZE = 48
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBox:
+    """A face found in a tile, in tile pixel coordinates, with the detector's score."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float
+
+    def __post_init__(self) -> None:
+        if self.w <= 0 or self.h <= 0:
+            raise ValueError(f"FaceBox: expected positive w and h, got w={self.w} h={self.h}")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"FaceBox.score: expected 0..1, got {self.score}")
+
+
+@dataclass(frozen=True, slots=True)
+class FaceObservation:
+    """One face's expression estimate: 7 probabilities in EXPRESSIONS order (sum ~1)."""
+
+    probs: np.ndarray
+
+    def __post_init__(self) -> None:
+        p = self.probs
+        if p.shape != (len(EXPRESSIONS),):
+            raise ValueError(f"FaceObservation.probs: expected shape (7,), got {p.shape}")
+        if not np.isfinite(p).all() or abs(float(p.sum()) - 1.0) > 1e-3:
+            raise ValueError(f"FaceObservation.probs: expected finite and summing to 1, got {p}")
+
+    @property
+    def top(self) -> str:
+        return EXPRESSIONS[int(np.argmax(self.probs))]
+
+    @property
+    def confidence(self) -> float:
+        return float(np.max(self.probs))

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything ClassPulse needs on a fresh Debian machine: system packages (apt, as root),
+# then a virtualenv at .venv/ with the project and its dev extras. Safe to run again: it skips
+# what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PKGS=(tesseract-ocr tesseract-ocr-eng xvfb x11-utils xdotool chromium chromium-driver
+          postgresql fonts-dejavu-core fonts-noto-core)
+
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+[[ -x .venv/bin/python ]] || "$PY" -m venv .venv
+stamp=.venv/.classpulse-installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi
+echo "setup: ready"
