@@ -1,0 +1,5 @@
+"""``python -m classpulse`` runs the CLI."""
+
+from classpulse.cli import main
+
+main()

@@ -1,0 +1,85 @@
+"""Thin adapters over the capture and inference packages.
+
+Why: those packages were built in parallel with this one; keeping every call into them in one
+small file means a signature change there is a one-line fix here, not a hunt through the worker.
+Imports are lazy so ``classpulse --help`` and ``config check`` start fast and work even when a
+heavy dependency (LiteRT, tesseract) is missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from capture.types import Frame, Tile
+from inference.types import FaceBox
+
+
+def normalize_name(raw: str) -> str:
+    from capture.names import normalize_name as _norm
+
+    return _norm(raw or "")
+
+
+def synthetic_source_class():
+    try:
+        from capture.sources import SyntheticGallerySource
+    except ImportError:
+        from capture.synthetic import SyntheticGallerySource
+    return SyntheticGallerySource
+
+
+def make_grid_detector():
+    from capture.grid import GridDetector
+
+    return GridDetector()
+
+
+def make_name_reader():
+    from capture.names import NameReader
+
+    return NameReader()
+
+
+def make_face_detector():
+    from inference.face import FaceDetector
+
+    return FaceDetector()
+
+
+def make_classifier(model_path: str | Path):
+    from inference.classifier import ExpressionClassifier
+
+    p = Path(model_path)
+    if not p.is_file():
+        raise FileNotFoundError(
+            f"pipeline.model_path: expression model not found at {p} "
+            "(train one with `classpulse train`, or use --presence-only)"
+        )
+    return ExpressionClassifier(p)
+
+
+def read_names(reader, frame: Frame, tiles: list[Tile]) -> list[Tile]:
+    """Tiles with ``name`` filled in by OCR where capture left it empty."""
+    out = []
+    for tile in tiles:
+        if tile.name:
+            out.append(tile)
+            continue
+        name = reader.read(tile)
+        out.append(dataclasses.replace(tile, name=name or ""))
+    return out
+
+
+def detect_faces(detector, images: list[np.ndarray]) -> list[FaceBox | None]:
+    if not images:
+        return []
+    return list(detector.detect_batch(images))
+
+
+def crop_for_fer(image: np.ndarray, box: FaceBox) -> np.ndarray:
+    from inference.face import crop_for_fer as _crop
+
+    return _crop(image, box)

@@ -1,0 +1,330 @@
+"""What each CLI command does, as plain functions returning an exit code (testable without typer).
+
+Why the dashboard runs as a child process of ``run``/``demo``: the worker's RSS budget (1 GB) and
+its threads stay separate from Dash's, a crash in one does not take the other down, and both sit
+in one process group, so Ctrl-C in the terminal reaches both.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from classpulse.config import PASSWORD_ENV, USERNAME_ENV, Config, resolve_db_url
+from classpulse.worker import Worker, install_signal_handlers, live_clock, media_clock
+from storage.records import SessionSpec
+
+log = logging.getLogger("classpulse")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ---- dashboard ---------------------------------------------------------------------------------
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_dashboard_exposure(cfg: Config) -> str | None:
+    """The message to refuse with, or None. Names and expressions of minors must not be served to
+    the whole network without a password."""
+    d = cfg.dashboard
+    if not is_loopback(d.host) and not d.password:
+        return (
+            f"dashboard.host: refusing to serve on non-loopback address {d.host!r} without a "
+            f"password; set {PASSWORD_ENV} (or dashboard.password in the config) or use --host 127.0.0.1"
+        )
+    return None
+
+
+def serve_dashboard(cfg: Config) -> int:
+    problem = check_dashboard_exposure(cfg)
+    if problem:
+        err(f"error: {problem}")
+        return 2
+    from dashboard.app import serve
+
+    d = cfg.dashboard
+    serve(resolve_db_url(cfg), host=d.host, port=d.port, username=d.username or None,
+          password=d.password or None)
+    return 0
+
+
+def spawn_dashboard(cfg: Config, db_url: str) -> subprocess.Popen:
+    """``classpulse dashboard`` as a child in our process group; the password goes via env."""
+    d = cfg.dashboard
+    cmd = [sys.executable, "-m", "classpulse.cli", "dashboard", "--db", db_url,
+           "--host", d.host, "--port", str(d.port)]
+    env = dict(os.environ)
+    if d.password:
+        env[PASSWORD_ENV] = d.password
+        env[USERNAME_ENV] = d.username
+    return subprocess.Popen(cmd, env=env)
+
+
+def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen | None = None) -> bool:
+    deadline = time.monotonic() + timeout
+    target = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((target, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.25)
+    return False
+
+
+def stop_child(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def start_dashboard_child(cfg: Config, db_url: str) -> subprocess.Popen | None:
+    """Start the dashboard child and print its address once it answers."""
+    if not cfg.dashboard.enabled:
+        return None
+    proc = spawn_dashboard(cfg, db_url)
+    d = cfg.dashboard
+    if wait_for_port(d.host, d.port, timeout=90, proc=proc):
+        print(f"Dashboard: http://{d.host}:{d.port}", flush=True)
+    else:
+        err(f"warning: the dashboard did not come up on {d.host}:{d.port}; the worker goes on")
+    return proc
+
+
+# ---- live capture ------------------------------------------------------------------------------
+def session_spec(cfg: Config, source: str, started_at: datetime | None = None) -> SessionSpec:
+    s, p = cfg.session, cfg.pipeline
+    return SessionSpec(
+        course=s.course, title=s.title, instructor=s.instructor, presence_only=p.presence_only,
+        sample_interval_s=p.every_s if p.every_s > 0 else 0.001, source=source,
+        started_at=started_at,
+    )
+
+
+def run_worker_until_done(worker: Worker, duration: float | None, ended_at=None):
+    """Start, wait (Ctrl-C, SIGTERM, end of source or ``duration``), then shut down cleanly."""
+    install_signal_handlers(worker.stop)
+    worker.start()
+    try:
+        worker.wait(timeout=duration)
+    finally:
+        summary = worker.shutdown(ended_at=ended_at() if callable(ended_at) else ended_at)
+    return summary
+
+
+def run_live(cfg: Config, duration: float | None = None) -> int:
+    setup_logging(verbose=True)
+    problem = check_dashboard_exposure(cfg) if cfg.dashboard.enabled else None
+    if problem:
+        err(f"error: {problem}")
+        return 2
+    from capture.sources import ScreenSource
+
+    c = cfg.capture
+    db_url = resolve_db_url(cfg)
+    source = ScreenSource(monitor=c.monitor, region=tuple(c.region) if c.region else None, fps=c.fps)
+    label = f"screen:{c.monitor}" + (f":{','.join(map(str, c.region))}" if c.region else "")
+    worker = Worker(cfg, db_url, source, session_spec(cfg, label), clock=live_clock, live=True)
+    proc = None
+    try:
+        worker.init_database()  # the dashboard child needs the schema before it starts
+        proc = start_dashboard_child(cfg, db_url)
+        summary = run_worker_until_done(worker, duration)
+    finally:
+        stop_child(proc)
+    err(f"session {summary.session_id}: {summary.frames} frames, {summary.observations} "
+        f"observations, {len(summary.participants)} participants, {summary.dropped_frames} dropped")
+    return 0
+
+
+# ---- analysis of a recording -------------------------------------------------------------------
+def open_recording(path: Path, fps: float | None):
+    """(source, frames-per-second, frame count or None) for a video file or a folder of images."""
+    from capture import sources
+
+    if not path.exists():
+        raise FileNotFoundError(f"PATH: no such file or folder: {path}")
+    if path.is_dir():
+        rate = fps or 1.0
+        if rate <= 0:
+            raise ValueError(f"--fps: expected > 0, got {rate}")
+        src = sources.ImageFolderSource(path, fps=rate)
+    else:
+        src = sources.VideoFileSource(path)
+        rate = fps or float(getattr(src, "fps", 0) or 0) or 25.0
+    total = getattr(src, "frame_count", None) or None
+    return src, rate, total
+
+
+def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: bool = False,
+                 started_at: str | None = None, progress: bool = True) -> int:
+    setup_logging()
+    source, rate, total = open_recording(path, fps)
+    if started_at:
+        try:
+            start = datetime.fromisoformat(started_at)
+        except ValueError:
+            raise ValueError(f"--started-at: expected ISO 8601, got {started_at!r}") from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    else:
+        length = (total or 0) / rate
+        start = (datetime.now(UTC) - timedelta(seconds=length)).replace(microsecond=0)
+    kind = "folder" if path.is_dir() else "video"
+    spec = session_spec(cfg, f"{kind}:{path.resolve()}", start)
+    last_t = [0.0]
+    bar = _ProgressBar(total, enabled=progress)
+
+    def on_result(frame, _result) -> None:
+        last_t[0] = frame.index / rate
+        bar.advance()
+
+    worker = Worker(cfg, resolve_db_url(cfg), source, spec, clock=media_clock(start, rate),
+                    live=False, on_result=on_result)
+    with bar:
+        summary = run_worker_until_done(
+            worker, None, ended_at=lambda: start + timedelta(seconds=last_t[0] + 1.0 / rate)
+        )
+    out = summary.as_dict() | {"source": str(path), "fps": rate}
+    if as_json:
+        print(json.dumps(out), flush=True)
+    else:
+        print(f"session {out['session_id']}: {out['frames']} frames, {out['observations']} "
+              f"observations, participants: {', '.join(out['participants'])}")
+    return 0
+
+
+class _ProgressBar:
+    """A rich progress bar with ETA on stderr (stdout stays clean for --json)."""
+
+    def __init__(self, total: int | None, enabled: bool = True) -> None:
+        self.total, self.enabled = total, enabled
+        self._progress = None
+
+    def __enter__(self) -> _ProgressBar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._progress = Progress(
+                TextColumn("analyzing"), BarColumn(), MofNCompleteColumn(), TextColumn("ETA"),
+                TimeRemainingColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("frames", total=self.total)
+        return self
+
+    def advance(self) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+# ---- database and sessions ---------------------------------------------------------------------
+def _engine(cfg: Config):
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    url = resolve_db_url(cfg)
+    upgrade(url)
+    return make_engine(url)
+
+
+def db_upgrade(cfg: Config) -> int:
+    from storage.migrate import upgrade
+
+    url = resolve_db_url(cfg)
+    upgrade(url)
+    print(f"database up to date: {url}")
+    return 0
+
+
+def db_prune(cfg: Config, older_than: str) -> int:
+    from storage.sessions import parse_duration, prune
+
+    try:
+        age = parse_duration(older_than)
+    except ValueError as exc:
+        err(f"error: --older-than: {exc}")
+        return 2
+    n = prune(_engine(cfg), age)
+    print(f"deleted {n} rows from sessions older than {older_than}")
+    return 0
+
+
+def session_list(cfg: Config, course: str | None, as_json: bool) -> int:
+    from storage.queries import list_sessions
+
+    df = list_sessions(_engine(cfg), course=course)
+    if as_json:
+        for row in json.loads(df.to_json(orient="records", date_format="iso")):
+            print(json.dumps(row))
+    elif df.empty:
+        print("no sessions")
+    else:
+        print(df.to_string(index=False))
+    return 0
+
+
+def session_delete(cfg: Config, session_id: int) -> int:
+    from storage.sessions import delete_session
+
+    n = delete_session(_engine(cfg), session_id)
+    if n == 0:
+        err(f"error: session {session_id}: no such session")
+        return 1
+    print(f"deleted session {session_id} ({n} rows)")
+    return 0
+
+
+def session_export(cfg: Config, session_id: int, csv: Path) -> int:
+    from storage.export import export_observations_csv
+
+    engine = _engine(cfg)
+    try:
+        n = export_observations_csv(engine, session_id, csv)
+    except KeyError as exc:
+        err(f"error: session {session_id}: {exc}")
+        return 1
+    print(f"wrote {n} observations to {csv}")
+    return 0

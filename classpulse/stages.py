@@ -1,0 +1,197 @@
+"""The worker's threads: capture -> [bounded queue] -> inference (-> storage writer), plus health.
+
+Each stage is a small class with a ``run()`` loop that checks a shared ``stop_event`` and waits on
+it (``stop_event.wait``) instead of sleeping, so Ctrl-C stops every loop within one poll.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from capture.types import Frame
+from classpulse.framequeue import DropQueue
+from classpulse.processor import ClockFn, FrameProcessor, FrameResult
+from storage.records import HealthRecord
+
+log = logging.getLogger("classpulse.worker")
+
+
+class HealthState:
+    """Counters shared by the stages; ``snapshot`` turns them into a ``HealthRecord``.
+
+    Why a separate object: capture knows online/offline and frame times, inference knows tiles and
+    gallery-ness, the queue knows drops; the health stage reads all three without coupling them.
+    """
+
+    def __init__(self, queue: DropQueue[Frame], window_s: float = 10.0) -> None:
+        self._lock = threading.Lock()
+        self._queue = queue
+        self._window_s = window_s
+        self._processed: collections.deque[float] = collections.deque()
+        self.capture_online = True
+        self.last_frame_at: datetime | None = None
+        self.last_error = ""
+        self.tiles_found = 0
+        self.is_gallery = False
+        self.frames_captured = 0
+        self.frames_processed = 0
+
+    def on_frame(self, frame: Frame) -> None:
+        with self._lock:
+            self.capture_online = True
+            self.frames_captured += 1
+            self.last_frame_at = datetime.fromtimestamp(frame.t_wall, UTC)
+
+    def on_capture_error(self, message: str) -> None:
+        with self._lock:
+            self.capture_online = False
+            self.last_error = message
+
+    def on_result(self, result: FrameResult) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.frames_processed += 1
+            self.tiles_found = len(result.grid.tiles)
+            self.is_gallery = result.grid.is_gallery
+            if not result.grid.is_gallery and result.grid.reason:
+                self.last_error = f"no gallery: {result.grid.reason}"
+            self._processed.append(now)
+            while self._processed and now - self._processed[0] > self._window_s:
+                self._processed.popleft()
+
+    def fps(self) -> float:
+        """Processed frames per second over the recent window."""
+        with self._lock:
+            if len(self._processed) < 2:
+                return float(len(self._processed))
+            span = self._processed[-1] - self._processed[0]
+            return (len(self._processed) - 1) / span if span > 0 else 0.0
+
+    def snapshot(self, session_id: int) -> HealthRecord:
+        fps = self.fps()
+        with self._lock:
+            return HealthRecord(
+                session_id=session_id,
+                ts=datetime.now(UTC),
+                fps=round(fps, 3),
+                dropped_frames=self._queue.dropped,
+                tiles_found=self.tiles_found,
+                capture_online=self.capture_online,
+                is_gallery=self.is_gallery,
+                last_frame_at=self.last_frame_at,
+                last_error=self.last_error,
+            )
+
+
+@dataclass
+class CaptureStage:
+    """Pulls frames from a source into the bounded queue; survives a vanished screen.
+
+    A ``CaptureError`` (window closed, display gone) marks capture offline in health and retries
+    after ``retry_s`` rather than ending the class session: the teacher may just reopen the call.
+    """
+
+    source: object
+    queue: DropQueue[Frame]
+    stop_event: threading.Event
+    health: HealthState
+    retry_s: float = 2.0
+    max_frames: int | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stop_event.is_set():
+                if self._pump():
+                    break  # the source is exhausted (end of a recording)
+                self.stop_event.wait(self.retry_s)
+        except Exception as exc:  # noqa: BLE001 - a dead capture thread must be visible in health
+            log.exception("capture stage failed")
+            self.health.on_capture_error(f"{type(exc).__name__}: {exc}")
+        finally:
+            self.queue.close()
+
+    def _pump(self) -> bool:
+        """Feed frames until the source ends (True) or fails with a CaptureError (False)."""
+        from capture.sources import CaptureError
+
+        n = 0
+        try:
+            for frame in self.source.frames():
+                if self.stop_event.is_set():
+                    return True
+                self.health.on_frame(frame)
+                self.queue.put(frame, self.stop_event)
+                n += 1
+                if self.max_frames is not None and n >= self.max_frames:
+                    return True
+        except CaptureError as exc:
+            log.warning("capture offline: %s", exc)
+            self.health.on_capture_error(str(exc))
+            return False
+        return True
+
+
+@dataclass
+class InferenceStage:
+    """Takes frames off the queue, runs the processor, hands records to the storage writer."""
+
+    queue: DropQueue[Frame]
+    processor: FrameProcessor
+    writer: object
+    clock: ClockFn
+    stop_event: threading.Event
+    health: HealthState
+    on_result: Callable[[Frame, FrameResult], None] | None = None
+    observations: int = 0
+    error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stop_event.is_set():
+                frame = self.queue.get(timeout=0.2)
+                if frame is None:
+                    if self.queue.closed and len(self.queue) == 0:
+                        return
+                    continue
+                self._handle(frame)
+        except BaseException as exc:  # noqa: BLE001 - reported by the worker, then it shuts down
+            log.exception("inference stage failed")
+            self.error = exc
+            self.stop_event.set()
+
+    def _handle(self, frame: Frame) -> None:
+        t, ts = self.clock(frame)
+        result = self.processor.process(frame, t, ts)
+        if result.records:
+            self.writer.submit_observations(result.records)
+            self.observations += len(result.records)
+        self.health.on_result(result)
+        if self.on_result is not None:
+            self.on_result(frame, result)
+
+
+@dataclass
+class HealthStage:
+    """Writes a health record every ``interval_s`` (and once more on the way out)."""
+
+    writer: object
+    health: HealthState
+    session_id: int
+    stop_event: threading.Event
+    interval_s: float = 2.0
+
+    def run(self) -> None:
+        while not self.stop_event.wait(self.interval_s):
+            self.emit()
+
+    def emit(self) -> None:
+        try:
+            self.writer.submit_health(self.health.snapshot(self.session_id))
+        except Exception:  # noqa: BLE001 - health must never take the worker down
+            log.exception("health record failed")
