@@ -7,12 +7,12 @@ fails loudly at the edge instead of deep inside OpenCV.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 
-class CameraState(str, Enum):
+class CameraState(StrEnum):
     """What a tile shows. Stored as its ``value`` string."""
 
     FACE = "face"  # a face was found and classified (or would be, in presence-only mode)

@@ -1,0 +1,271 @@
+"""Gallery grid detection: one frame -> participant tiles, or a reason why it is no gallery.
+
+How: every gallery view draws equal-sized tiles on a flat background (the gutters). We take
+the few most common colours as background candidates, mask everything that differs from the
+candidate, and keep connected components that look like tiles (big, box-filling, roughly
+16:9). The largest family of equal-sized, row-aligned, evenly spaced boxes is the grid.
+Layouts rarely change, so the result is cached and cheaply re-verified by sampling gutter,
+tile-edge and empty-space pixels; full detection runs only when that check fails.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from capture.types import Box, Frame, GridResult, Tile
+
+MIN_SIDE, MAX_SIDE = 160, 8192
+BG_TOL = 6  # max per-channel distance from the gutter colour
+MIN_TILE_W, MIN_TILE_H = 60, 34
+SIZE_TOL = 0.04  # tiles of one grid differ by at most 4 % (rounding)
+
+
+@dataclass(slots=True)
+class _Layout:
+    shape: tuple[int, int]
+    bg: np.ndarray  # (3,) int16 BGR
+    boxes: list[Box]
+    gutter_pts: tuple[np.ndarray, np.ndarray]
+    inside_pts: tuple[np.ndarray, np.ndarray]
+    empty_pts: tuple[np.ndarray, np.ndarray]
+
+
+def check_image(image: object) -> str:
+    """Why ``image`` cannot be a frame ("" when it can). Never touches pixel data."""
+    if not isinstance(image, np.ndarray):
+        return f"bad frame: expected numpy.ndarray, got {type(image).__name__}"
+    if image.ndim != 3 or image.shape[2] != 3:
+        return f"bad frame: expected shape (H, W, 3) BGR, got {image.shape}"
+    if image.dtype != np.uint8:
+        return f"bad frame: expected dtype uint8, got {image.dtype}"
+    h, w = image.shape[:2]
+    if h < MIN_SIDE or w < MIN_SIDE:
+        return f"frame too small: {w}x{h} (need at least {MIN_SIDE}x{MIN_SIDE})"
+    if h > MAX_SIDE or w > MAX_SIDE:
+        return f"frame too large: {w}x{h} (at most {MAX_SIDE}x{MAX_SIDE})"
+    return ""
+
+
+def _bg_mask(image: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """uint8 mask, 255 where a pixel is NOT the background colour."""
+    lo = np.clip(bg - BG_TOL, 0, 255).astype(np.uint8)
+    hi = np.clip(bg + BG_TOL, 0, 255).astype(np.uint8)
+    return cv2.bitwise_not(cv2.inRange(image, lo, hi))
+
+
+def _is_bg(image: np.ndarray, pts: tuple[np.ndarray, np.ndarray], bg: np.ndarray) -> np.ndarray:
+    px = image[pts[0], pts[1]].astype(np.int16)
+    return np.abs(px - bg).max(axis=1) <= BG_TOL
+
+
+def _bg_candidates(image: np.ndarray, k: int = 3) -> list[np.ndarray]:
+    """The ``k`` most common (quantised) colours of a subsampled frame."""
+    small = image[::4, ::4].reshape(-1, 3).astype(np.int32) >> 2
+    packed = (small[:, 0] << 12) | (small[:, 1] << 6) | small[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    flat = image[::4, ::4].reshape(-1, 3)
+    out = []
+    for v in values[np.argsort(counts)[::-1][:k]]:
+        out.append(np.median(flat[packed == v], axis=0).astype(np.int16))
+    return out
+
+
+def _components(image: np.ndarray, bg: np.ndarray) -> list[Box]:
+    """Tile-like connected components of the non-background mask."""
+    mask = _bg_mask(image, bg)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    h, w = image.shape[:2]
+    boxes = []
+    for x, y, bw, bh, area in stats[1:n]:
+        if bw < MIN_TILE_W or bh < MIN_TILE_H or bw > w * 0.98 or bh > h * 0.98:
+            continue
+        if not 1.0 <= bw / bh <= 2.4 or area < 0.6 * bw * bh:
+            continue
+        boxes.append(Box(int(x), int(y), int(bw), int(bh)))
+    return boxes
+
+
+def _grid_family(boxes: list[Box]) -> list[Box]:
+    """The largest set of equal-sized, row-aligned, evenly spaced boxes (the gallery).
+
+    Heights may come out short when a tile's bottom edge is as dark as the gutter (dark
+    clothes, a label shadow), so a tile may be up to 30 % shorter than the family's reference;
+    survivors are snapped to the reference size, keeping their top-left corner.
+    """
+    best: list[Box] = []
+    for ref in boxes:
+        fam = [b for b in boxes if abs(b.w - ref.w) <= max(2, SIZE_TOL * ref.w)
+               and 0.7 * ref.h <= b.h <= ref.h + max(2, SIZE_TOL * ref.h)]
+        if len(fam) <= len(best):
+            continue
+        w = max(b.w for b in fam)
+        h = max(b.h for b in fam)
+        fam = [Box(b.x, b.y, w, h) for b in fam]
+        if _regular(fam):
+            best = fam
+    return best
+
+
+def _rows(boxes: list[Box]) -> list[list[Box]]:
+    rows: list[list[Box]] = []
+    for b in sorted(boxes, key=lambda b: (b.y, b.x)):
+        if rows and abs(rows[-1][0].y - b.y) <= max(2, b.h // 10):
+            rows[-1].append(b)
+        else:
+            rows.append([b])
+    return [sorted(r, key=lambda b: b.x) for r in rows]
+
+
+def _regular(boxes: list[Box]) -> bool:
+    """Rows aligned, one gutter width between neighbours (1..40 px), no overlaps."""
+    if len(boxes) < 2:
+        return False
+    gaps = []
+    rows = _rows(boxes)
+    for row in rows:
+        gaps += [b.x - (a.x + a.w) for a, b in zip(row, row[1:], strict=False)]
+    gaps += [b[0].y - (a[0].y + a[0].h) for a, b in zip(rows, rows[1:], strict=False)]
+    if not gaps:
+        return False
+    return all(1 <= g <= 40 for g in gaps) and max(gaps) - min(gaps) <= 4
+
+
+def _sample_points(boxes: list[Box], shape: tuple[int, int],
+                   image: np.ndarray, bg: np.ndarray) -> tuple:
+    """Pixels that must stay gutter (just outside tiles), stay tile (just inside), and empty
+    background points on a lattice; used to re-verify a cached layout in well under 1 ms."""
+    h, w = shape
+    gy, gx, iy, ix = [], [], [], []
+    for b in boxes:
+        xs = np.linspace(b.x + b.w * 0.2, b.x + b.w * 0.8, 8).astype(int)
+        ys = np.linspace(b.y + b.h * 0.2, b.y + b.h * 0.8, 6).astype(int)
+        for yy in (b.y - 1, b.y + b.h):
+            gy += [yy] * len(xs)
+            gx += list(xs)
+        for xx in (b.x - 1, b.x + b.w):
+            gx += [xx] * len(ys)
+            gy += list(ys)
+        for yy in (b.y + 1, b.y + b.h - 2):
+            iy += [yy] * len(xs)
+            ix += list(xs)
+        for xx in (b.x + 1, b.x + b.w - 2):
+            ix += [xx] * len(ys)
+            iy += list(ys)
+    g = (np.clip(gy, 0, h - 1), np.clip(gx, 0, w - 1))
+    inside = (np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1))
+    ly, lx = np.mgrid[4:h:24, 4:w:24]
+    ly, lx = ly.ravel(), lx.ravel()
+    occupied = np.zeros(len(ly), bool)
+    for b in boxes:
+        occupied |= (lx >= b.x - 2) & (lx < b.x + b.w + 2) & (ly >= b.y - 2) & (ly < b.y + b.h + 2)
+    ly, lx = ly[~occupied], lx[~occupied]
+    keep = _is_bg(image, (ly, lx), bg)
+    return g, inside, (ly[keep], lx[keep])
+
+
+class GridDetector:
+    """Finds the tiles of a gallery view; caches the layout and re-detects only on change.
+
+    ``detect`` never raises on bad input: it returns ``GridResult(is_gallery=False, reason=...)``.
+    """
+
+    def __init__(self, min_tiles: int = 2) -> None:
+        self.min_tiles = min_tiles
+        self._layout: _Layout | None = None
+        self.full_detections = 0
+
+    def reset(self) -> None:
+        self._layout = None
+
+    def detect(self, frame: Frame | np.ndarray, index: int = 0) -> GridResult:
+        image = frame.image if isinstance(frame, Frame) else frame
+        idx = frame.index if isinstance(frame, Frame) else index
+        why = check_image(image)
+        if why:
+            self._layout = None
+            return GridResult(idx, is_gallery=False, reason=why)
+        try:
+            return self._detect(image, idx)
+        except Exception as exc:  # a verdict, never a crash, for whatever the screen shows
+            self._layout = None
+            return GridResult(idx, is_gallery=False, reason=f"grid detection failed: {exc!r}")
+
+    def _detect(self, image: np.ndarray, idx: int) -> GridResult:
+        t0 = time.perf_counter()
+        lay = self._layout
+        if lay is not None and lay.shape == image.shape[:2] and self._still_valid(image, lay):
+            return self._result(image, idx, lay, changed=False, t0=t0)
+        small = image[::8, ::8]
+        if int(small.max()) - int(small.min()) < 8:
+            self._layout = None
+            return GridResult(idx, is_gallery=False, reason="blank frame: a single flat colour")
+        best: tuple[list[Box], np.ndarray] | None = None
+        for bg in _bg_candidates(image):
+            fam = _grid_family(_components(image, bg))
+            if len(fam) >= self.min_tiles:
+                best = (fam, bg)
+                break  # candidates come most common first: the gutter colour wins
+        self.full_detections += 1
+        if best is None:
+            self._layout = None
+            return GridResult(idx, is_gallery=False,
+                              reason="no tile grid found: screen share, slide or other content")
+        boxes = [b for row in _rows(best[0]) for b in row]
+        pts = _sample_points(boxes, image.shape[:2], image, best[1])
+        self._layout = _Layout(image.shape[:2], best[1], boxes, *pts)
+        changed = lay is None or lay.boxes != boxes
+        return self._result(image, idx, self._layout, changed=changed, t0=t0)
+
+    @staticmethod
+    def _still_valid(image: np.ndarray, lay: _Layout) -> bool:
+        gutter_ok = _is_bg(image, lay.gutter_pts, lay.bg).mean() >= 0.95
+        if not gutter_ok:
+            return False
+        inside_ok = (~_is_bg(image, lay.inside_pts, lay.bg)).mean() >= 0.85
+        empty_ok = len(lay.empty_pts[0]) == 0 or _is_bg(image, lay.empty_pts, lay.bg).mean() >= 0.98
+        return bool(inside_ok and empty_ok)
+
+    def _result(self, image: np.ndarray, idx: int, lay: _Layout, changed: bool,
+                t0: float) -> GridResult:
+        tiles = []
+        for order, b in enumerate(lay.boxes):
+            view = image[b.y:b.y + b.h, b.x:b.x + b.w]
+            tiles.append(Tile(b, order, view, camera_on=not is_flat_tile(view),
+                              is_speaker=has_speaker_ring(view)))
+        return GridResult(idx, tuple(tiles), is_gallery=True, layout_changed=changed,
+                          extra={"bg_bgr": tuple(int(v) for v in lay.bg),
+                                 "cached": not changed and self.full_detections > 0,
+                                 "grid_ms": (time.perf_counter() - t0) * 1e3})
+
+
+def is_flat_tile(tile: np.ndarray, tol: int = 2, frac: float = 0.5) -> bool:
+    """Camera off: most of the tile is one flat colour (avatar/initials/name on a fill).
+    Webcam video always has sensor noise and lighting gradients. ~1000 samples suffice."""
+    h, w = tile.shape[:2]
+    step = max(1, int(np.sqrt(h * w / 1000)))
+    small = tile[2:-2:step, 2:-2:step].reshape(-1, 3).astype(np.int16)
+    if len(small) == 0:
+        return True
+    ref = small[len(small) // 7]  # any pixel of the fill; try a second one if it is not
+    for cand in (ref, small[len(small) // 3]):
+        if (np.abs(small - cand).max(axis=1) <= tol).mean() >= frac:
+            return True
+    return False
+
+
+def has_speaker_ring(tile: np.ndarray) -> bool:
+    """A uniform, saturated ring at the tile edge that differs from what is just inside."""
+    h, w = tile.shape[:2]
+    if h < 20 or w < 20:
+        return False
+    ring = np.concatenate([tile[1, 8:-8], tile[h - 2, 8:-8], tile[8:-8, 1], tile[8:-8, w - 2]])
+    inner = np.concatenate([tile[8, 8:-8], tile[h - 9, 8:-8], tile[8:-8, 8], tile[8:-8, w - 9]])
+    ring_f = ring.astype(np.float32)
+    sat = ring_f.max(axis=1) - ring_f.min(axis=1)
+    uniform = float(ring_f.std(axis=0).max()) < 12
+    differs = float(np.abs(ring_f.mean(axis=0) - inner.astype(np.float32).mean(axis=0)).max()) > 30
+    return bool(uniform and np.median(sat) > 60 and differs)
