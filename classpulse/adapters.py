@@ -23,6 +23,18 @@ def normalize_name(raw: str) -> str:
     return _norm(raw or "")
 
 
+class _NeverRaised(Exception):
+    """Stands in for CaptureError while capture.sources is absent (tests with fake sources)."""
+
+
+def capture_error_class() -> type[Exception]:
+    try:
+        from capture.sources import CaptureError
+    except ImportError:
+        return _NeverRaised
+    return CaptureError
+
+
 def synthetic_source_class():
     try:
         from capture.sources import SyntheticGallerySource

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from capture.types import Frame
+from classpulse import adapters
 from classpulse.framequeue import DropQueue
 from classpulse.processor import ClockFn, FrameProcessor, FrameResult
 from storage.records import HealthRecord
@@ -118,8 +119,7 @@ class CaptureStage:
 
     def _pump(self) -> bool:
         """Feed frames until the source ends (True) or fails with a CaptureError (False)."""
-        from capture.sources import CaptureError
-
+        capture_error = adapters.capture_error_class()
         n = 0
         try:
             for frame in self.source.frames():
@@ -130,7 +130,7 @@ class CaptureStage:
                 n += 1
                 if self.max_frames is not None and n >= self.max_frames:
                     return True
-        except CaptureError as exc:
+        except capture_error as exc:
             log.warning("capture offline: %s", exc)
             self.health.on_capture_error(str(exc))
             return False

@@ -1,0 +1,166 @@
+"""Config, smoothing, sampling, the drop queue and the frame processor, with fakes (fast)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from classpulse import adapters
+from classpulse.config import ConfigError, load_config, overrides
+from classpulse.framequeue import DropQueue
+from classpulse.processor import FrameProcessor
+from classpulse.smoothing import EmaSmoother, Sampler
+from tests.classpulse import fakes
+
+
+# ---- config ----------------------------------------------------------------------------------
+def test_config_defaults_and_toml_and_cli_override(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[capture]\nfps = 3.0\nmonitor = 2\n[session]\ncourse = "Bio"\n')
+    cfg = load_config(f, overrides(capture__fps=5.0, session__title=None))
+    assert cfg.capture.fps == 5.0  # CLI wins
+    assert cfg.capture.monitor == 2  # TOML kept
+    assert cfg.session.course == "Bio"
+    assert cfg.pipeline.every_s == 2.0  # default
+
+
+@pytest.mark.parametrize(
+    ("toml", "field"),
+    [
+        ("[capture]\nfps = -1\n", "capture.fps"),
+        ("[pipeline]\nevry_s = 2\n", "pipeline.evry_s"),
+        ("[dashboard]\nport = 'x'\n", "dashboard.port"),
+        ("[capture]\nregion = [0, 0, 0, 10]\n", "capture.region"),
+        ("bogus = 1\n", "bogus"),
+    ],
+)
+def test_bad_config_error_names_the_field_in_one_line(tmp_path, toml, field):
+    f = tmp_path / "bad.toml"
+    f.write_text(toml)
+    with pytest.raises(ConfigError) as exc:
+        load_config(f)
+    msg = str(exc.value)
+    assert field in msg and "\n" not in msg
+
+
+def test_config_check_cli_one_line_nonzero(tmp_path):
+    f = tmp_path / "bad.toml"
+    f.write_text("[capture]\nfps = 0\n")
+    r = subprocess.run([sys.executable, "-m", "classpulse", "config", "check", str(f)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "capture.fps" in lines[0], r.stderr
+    f.write_text("[capture]\nfps = 1\n")
+    r = subprocess.run([sys.executable, "-m", "classpulse", "config", "check", str(f)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "ok" in r.stdout
+
+
+def test_dashboard_password_from_env(monkeypatch):
+    monkeypatch.setenv("CLASSPULSE_DASHBOARD_PASSWORD", "s3cret")
+    assert load_config().dashboard.password == "s3cret"
+
+
+# ---- smoothing and sampling ------------------------------------------------------------------
+def test_ema_one_odd_frame_does_not_flip_the_top_class():
+    sm = EmaSmoother(alpha=0.4)
+    happy = np.array([0.02, 0.02, 0.02, 0.88, 0.02, 0.02, 0.02])
+    angry = np.roll(happy, -3)
+    for t in range(5):
+        sm.update("a", happy, float(t))
+    out = sm.update("a", angry, 5.0)
+    assert int(np.argmax(out)) == 3 and abs(out.sum() - 1) < 1e-9
+    for t in range(6, 12):
+        out = sm.update("a", angry, float(t))
+    assert int(np.argmax(out)) == 0  # a persistent change does come through
+
+
+def test_ema_resets_after_a_gap_and_can_be_disabled():
+    sm = EmaSmoother(alpha=0.2, reset_after_s=10)
+    a, b = np.eye(7)[3], np.eye(7)[0]
+    sm.update("x", a, 0.0)
+    assert np.allclose(sm.update("x", b, 60.0), b)
+    off = EmaSmoother(enabled=False)
+    off.update("x", a, 0.0)
+    assert np.allclose(off.update("x", b, 1.0), b)
+
+
+def test_sampler_every_two_seconds_and_every_frame():
+    s = Sampler(2.0)
+    due = [t for t in np.arange(0, 10, 0.5) if s.due("k", float(t))]
+    assert due == [0.0, 2.0, 4.0, 6.0, 8.0]
+    s0 = Sampler(0.0)
+    assert all(s0.due("k", t) for t in (0.0, 0.0, 0.1))
+
+
+# ---- bounded queue ---------------------------------------------------------------------------
+def test_drop_queue_drops_oldest_and_counts():
+    q: DropQueue[int] = DropQueue(2)
+    for i in range(5):
+        q.put(i)
+    assert q.dropped == 3 and [q.get(0), q.get(0)] == [3, 4] and q.get(0.01) is None
+
+
+def test_blocking_queue_never_drops():
+    q: DropQueue[int] = DropQueue(1, block=True)
+    got = []
+
+    def consume():
+        while (x := q.get(1.0)) is not None:
+            got.append(x)
+
+    th = threading.Thread(target=consume)
+    th.start()
+    for i in range(50):
+        q.put(i)
+    q.close()
+    th.join(5)
+    assert got == list(range(50)) and q.dropped == 0
+
+
+# ---- processor -------------------------------------------------------------------------------
+@pytest.fixture
+def fake_adapters(monkeypatch):
+    monkeypatch.setattr(adapters, "crop_for_fer", fakes.fake_crop)
+    monkeypatch.setattr(adapters, "normalize_name", lambda s: " ".join((s or "").split()))
+
+
+def _proc(classifier, every=0.0):
+    return FrameProcessor(fakes.FakeGrid(), fakes.FakeNames(), fakes.FakeFaces(), classifier,
+                          EmaSmoother(0.4), Sampler(every), session_id=1)
+
+
+def test_processor_one_classifier_call_per_frame_and_states(fake_adapters):
+    clf = fakes.FakeClassifier()
+    proc = _proc(clf)
+    res = proc.process(fakes.make_frame(0), 0.0, datetime.now(UTC))
+    assert clf.calls == [4]  # 5 camera-on tiles, one without a face -> one batch of 4
+    states = {r.display_name: r.camera_state for r in res.records}
+    assert states["Grace Hopper"] == "camera_off"
+    assert states["Ole Nordmann"] == "no_face"
+    assert states["Ada Lovelace"] == "face"
+    assert "Participant 4" in states  # unreadable name -> positional fallback
+    face = [r for r in res.records if r.camera_state == "face"]
+    assert all(r.probs is not None and abs(sum(r.probs) - 1) < 1e-6 for r in face)
+    assert all(r.probs is None for r in res.records if r.camera_state != "face")
+
+
+def test_presence_only_never_calls_a_classifier(fake_adapters):
+    proc = _proc(None)
+    res = proc.process(fakes.make_frame(0), 0.0, datetime.now(UTC))
+    assert proc.presence_only and len(res.records) == 6
+    assert all(r.probs is None for r in res.records)
+    assert {r.camera_state for r in res.records} == {"face", "camera_off", "no_face"}
+
+
+def test_processor_samples_every_two_seconds(fake_adapters):
+    proc = _proc(fakes.FakeClassifier(), every=2.0)
+    counts = [len(proc.process(fakes.make_frame(i), i * 0.5, datetime.now(UTC)).records)
+              for i in range(8)]
+    assert counts == [6, 0, 0, 0, 6, 0, 0, 0]
