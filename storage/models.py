@@ -1,0 +1,177 @@
+"""SQLAlchemy 2.0 typed models. Never store images or face crops: only numbers and names.
+
+Why observations keep time as epoch seconds (``t``, a double) rather than a DATETIME: the
+dashboard's bucket arithmetic (``floor(t / bucket_s)``) is then the same cheap SQL on SQLite and
+PostgreSQL, and the writer avoids per-row datetime formatting, which matters at 50,000 rows/s.
+Sessions and participants are few, so they use real timezone-aware datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import TypeDecorator
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for big tables.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC in, timezone-aware UTC out, on both backends.
+
+    SQLite has no time zones and hands back naive datetimes; without this the dashboard would mix
+    naive and aware values and comparisons would raise.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"UTCDateTime: expected a timezone-aware datetime, got {value!r}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ifloor(FunctionElement):  # noqa: N801 - reads like the SQL function it stands for
+    """Integer floor of a non-negative number: CAST on SQLite (FLOOR may be compiled out of
+    SQLite builds), FLOOR elsewhere (PostgreSQL's CAST rounds instead of truncating)."""
+
+    inherit_cache = True
+    type = BigInteger()
+
+
+@compiles(ifloor)
+def _ifloor_default(element, compiler, **kw):  # noqa: ANN001
+    return f"FLOOR({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(ifloor, "sqlite")
+def _ifloor_sqlite(element, compiler, **kw):  # noqa: ANN001
+    return f"CAST({compiler.process(element.clauses, **kw)} AS INTEGER)"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ClassSession(Base):
+    """One class meeting, with the settings it was recorded under."""
+
+    __tablename__ = "class_session"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    course: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    instructor: Mapped[str] = mapped_column(String(200), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    presence_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    sample_interval_s: Mapped[float] = mapped_column(Float, default=2.0)
+    source: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (
+        Index("ix_session_started", "started_at"),
+        Index("ix_session_course", "course", "started_at"),
+        Index("ix_session_instructor", "instructor", "started_at"),
+    )
+
+
+class Participant(Base):
+    """A person seen in one session's gallery. Scoped to the session: identities are read from
+    screen names and are not reliable (or wanted) across classes."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("class_session.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(300))
+    display_name: Mapped[str] = mapped_column(String(300), default="")
+    tile_order: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("session_id", "key", name="uq_participant_session_key"),)
+
+
+class Observation(Base):
+    """One participant at one sampled frame. Idempotent on (session, participant, frame)."""
+
+    __tablename__ = "observation"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("class_session.id", ondelete="CASCADE")
+    )
+    participant_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("participant.id", ondelete="CASCADE")
+    )
+    t: Mapped[float] = mapped_column(Float(precision=53))  # epoch seconds, UTC
+    frame_index: Mapped[int] = mapped_column(BigInteger)
+    camera_state: Mapped[str] = mapped_column(String(12))
+    top_expression: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_angry: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_disgust: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_fear: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_happy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_sad: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_surprise: Mapped[float | None] = mapped_column(Float, nullable=True)
+    p_neutral: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    __table_args__ = (
+        # The idempotency key (a participant belongs to one session, so this is the issue's
+        # (session, participant, frame)); also serves "latest frame per participant", the
+        # drill-down, and the FK check when participants are deleted.
+        UniqueConstraint("participant_id", "frame_index", name="uq_observation_frame"),
+        # Time-range scans: mood timeline, attention window, newest observation, FK to session.
+        Index("ix_observation_session_t", "session_id", "t"),
+    )
+
+
+class HealthSample(Base):
+    """Capture health at one moment; shown on the live page."""
+
+    __tablename__ = "health_sample"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("class_session.id", ondelete="CASCADE")
+    )
+    t: Mapped[float] = mapped_column(Float(precision=53))  # epoch seconds, UTC
+    fps: Mapped[float] = mapped_column(Float, default=0.0)
+    dropped_frames: Mapped[int] = mapped_column(BigInteger, default=0)
+    tiles_found: Mapped[int] = mapped_column(Integer, default=0)
+    capture_online: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_gallery: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_frame_t: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    # Unique so a retried batch never duplicates a sample; also the live page's "newest".
+    __table_args__ = (Index("ix_health_session_t", "session_id", "t", unique=True),)
