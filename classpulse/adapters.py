@@ -8,12 +8,11 @@ heavy dependency (LiteRT, tesseract) is missing.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 
-from capture.types import Frame, Tile
+from capture.types import GridResult
 from inference.types import FaceBox
 
 
@@ -73,16 +72,15 @@ def make_classifier(model_path: str | Path):
     return ExpressionClassifier(p)
 
 
-def read_names(reader, frame: Frame, tiles: list[Tile]) -> list[Tile]:
-    """Tiles with ``name`` filled in by OCR where capture left it empty."""
-    out = []
-    for tile in tiles:
-        if tile.name:
-            out.append(tile)
-            continue
-        name = reader.read(tile)
-        out.append(dataclasses.replace(tile, name=name or ""))
-    return out
+def read_names(reader, grid: GridResult) -> GridResult:
+    """The grid with ``Tile.name`` filled in by OCR (cached per tile inside the reader)."""
+    return reader.read(grid)
+
+
+def identity_key(name: str, order: int) -> str:
+    from capture.names import identity_key as _key
+
+    return _key(name, order)
 
 
 def detect_faces(detector, images: list[np.ndarray]) -> list[FaceBox | None]:

@@ -67,8 +67,13 @@ def serve_dashboard(cfg: Config) -> int:
     from dashboard.app import serve
 
     d = cfg.dashboard
-    serve(resolve_db_url(cfg), host=d.host, port=d.port, username=d.username or None,
-          password=d.password or None)
+    # Credentials go together or not at all (dashboard.app refuses half a pair).
+    user, pw = (d.username or "teacher", d.password) if d.password else (None, None)
+    try:
+        serve(resolve_db_url(cfg), host=d.host, port=d.port, username=user, password=pw)
+    except ValueError as exc:
+        err(f"error: {exc}")
+        return 2
     return 0
 
 

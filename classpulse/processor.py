@@ -42,7 +42,7 @@ def participant_key(tile: Tile, seen: set[str]) -> tuple[str, str]:
     seen twice in one frame (two "iPhone"s) gets a suffix so neither overwrites the other.
     """
     name = adapters.normalize_name(tile.name)
-    key = name.casefold() if name else f"tile-{tile.order + 1}"
+    key = adapters.identity_key(name, tile.order)
     display = name or f"Participant {tile.order + 1}"
     base, n = key, 2
     while key in seen:
@@ -96,8 +96,8 @@ class FrameProcessor:
 
         grid = self.grid_detector.detect(frame)
         lap("grid")
+        grid = adapters.read_names(self.name_reader, grid)
         tiles = list(grid.tiles)
-        tiles = adapters.read_names(self.name_reader, frame, tiles)
         lap("names")
         on = [t_ for t_ in tiles if t_.camera_on]
         boxes = adapters.detect_faces(self.face_detector, [t_.image for t_ in on])

@@ -3,6 +3,7 @@ probabilities, and must not depend on tesseract or a trained model."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -36,8 +37,9 @@ class FakeGrid:
 
 
 class FakeNames:
-    def read(self, tile: Tile) -> str:
-        return NAMES[tile.order % len(NAMES)]
+    def read(self, grid: GridResult) -> GridResult:
+        tiles = tuple(dataclasses.replace(t, name=NAMES[t.order % len(NAMES)]) for t in grid.tiles)
+        return dataclasses.replace(grid, tiles=tiles)
 
 
 class FakeFaces:

@@ -129,6 +129,7 @@ def test_blocking_queue_never_drops():
 def fake_adapters(monkeypatch):
     monkeypatch.setattr(adapters, "crop_for_fer", fakes.fake_crop)
     monkeypatch.setattr(adapters, "normalize_name", lambda s: " ".join((s or "").split()))
+    monkeypatch.setattr(adapters, "identity_key", lambda n, o: n.casefold() or f"tile-{o}")
 
 
 def _proc(classifier, every=0.0):

@@ -25,6 +25,7 @@ def fake_pipeline(monkeypatch):
     monkeypatch.setattr(adapters, "make_classifier", lambda path: clf)
     monkeypatch.setattr(adapters, "crop_for_fer", fakes.fake_crop)
     monkeypatch.setattr(adapters, "normalize_name", lambda s: " ".join((s or "").split()))
+    monkeypatch.setattr(adapters, "identity_key", lambda n, o: n.casefold() or f"tile-{o}")
     return clf
 
 
