@@ -43,22 +43,27 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
-    cur = dbapi_conn.cursor()
-    try:
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA secure_delete=ON")
-    finally:
-        cur.close()
+def _sqlite_pragmas(busy_timeout_ms: int):  # noqa: ANN202
+    def listener(dbapi_conn, _record) -> None:  # noqa: ANN001
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cur.execute("PRAGMA secure_delete=ON")
+        finally:
+            cur.close()
+
+    return listener
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs) -> Engine:
     """An Engine for ``url`` (a path, ``sqlite:///...`` or ``postgresql[+psycopg]://...``).
 
-    Creates the SQLite file's directory. Extra ``kwargs`` go to ``create_engine``.
+    Creates the SQLite file's directory. ``busy_timeout_ms`` is how long a SQLite statement
+    waits for a lock before failing (the Writer then backs off and retries). Extra ``kwargs``
+    go to ``create_engine``.
     """
     url = normalize_url(url)
     u = make_url(url)
@@ -67,11 +72,11 @@ def make_engine(url: str, **kwargs) -> Engine:
         if db and db != ":memory:" and not db.startswith("file:"):
             Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # Each thread opens its own connection; timeout is sqlite3's own busy wait (seconds).
-        kwargs.setdefault("connect_args", {}).update(
-            {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
-        )
+        args = kwargs.setdefault("connect_args", {})
+        args.setdefault("check_same_thread", False)
+        args.setdefault("timeout", busy_timeout_ms / 1000)
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
