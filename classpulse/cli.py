@@ -126,12 +126,16 @@ def analyze(
         str | None, typer.Option(help="Session start, ISO 8601 (default: now minus the video's length).")
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
+    analysis_fps: Annotated[
+        float | None, typer.Option(help="Video frames processed per second of video (0 = all).")
+    ] = None,
 ) -> None:
     """Turn a recorded gallery-view video (or a folder of frames) into a session."""
     cfg = _config(
         config, storage__db_url=db, pipeline__every_s=every, pipeline__smoothing=smoothing,
         pipeline__presence_only=presence_only, pipeline__model_path=model,
         session__course=course, session__title=title, session__instructor=instructor,
+        pipeline__analysis_fps=analysis_fps,
     )
     from classpulse.commands import analyze_path
 

@@ -205,6 +205,10 @@ def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: boo
     else:
         length = (total or 0) / rate
         start = (datetime.now(UTC) - timedelta(seconds=length)).replace(microsecond=0)
+    stride = analysis_stride(rate, cfg.pipeline.analysis_fps, cfg.pipeline.every_s)
+    source = StridedSource(source, stride)
+    if total:
+        total = -(-total // stride)
     kind = "folder" if path.is_dir() else "video"
     spec = session_spec(cfg, f"{kind}:{path.resolve()}", start)
     last_t = [0.0]
@@ -220,13 +224,42 @@ def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: boo
         summary = run_worker_until_done(
             worker, None, ended_at=lambda: start + timedelta(seconds=last_t[0] + 1.0 / rate)
         )
-    out = summary.as_dict() | {"source": str(path), "fps": rate}
+    out = summary.as_dict() | {"frames": source.read, "frames_processed": summary.frames,
+                               "source": str(path), "fps": rate, "stride": stride}
     if as_json:
         print(json.dumps(out), flush=True)
     else:
         print(f"session {out['session_id']}: {out['frames']} frames, {out['observations']} "
               f"observations, participants: {', '.join(out['participants'])}")
     return 0
+
+
+def analysis_stride(rate: float, analysis_fps: float, every_s: float) -> int:
+    """Process every k-th frame of a recording.
+
+    Why: a 30 fps hour is 108k frames; sampling one observation per 2 s needs a few frames per
+    interval (for the EMA), not thirty a second. ``--every 0`` (every frame recorded) and
+    ``analysis_fps = 0`` process all frames.
+    """
+    if every_s == 0 or analysis_fps <= 0 or rate <= analysis_fps:
+        return 1
+    return max(1, int(rate / analysis_fps))
+
+
+class StridedSource:
+    """Yields every ``stride``-th frame of ``source``, keeping source indices (media time)."""
+
+    def __init__(self, source, stride: int) -> None:
+        self.source, self.stride, self.read = source, stride, 0
+
+    def frames(self):
+        for frame in self.source.frames():
+            self.read += 1
+            if frame.index % self.stride == 0:
+                yield frame
+
+    def close(self) -> None:
+        self.source.close()
 
 
 class _ProgressBar:

@@ -64,6 +64,9 @@ class PipelineConfig(_Strict):
     presence_only: bool = False
     model_path: Path = DEFAULT_MODEL
     health_interval_s: float = Field(2.0, gt=0)
+    analysis_fps: float = Field(
+        2.0, ge=0, description="analyze: frames per second of video time to process; 0 = all"
+    )
 
 
 class StorageConfig(_Strict):
@@ -182,6 +185,7 @@ every_s = 2.0            # one observation per student every 2 s; 0 = every fram
 smoothing = true
 smoothing_alpha = 0.4
 presence_only = false    # true: never run expression inference
+analysis_fps = 2.0       # analyze: video frames processed per second of video (0 = all)
 # model_path = "models/expression.tflite"
 
 [storage]

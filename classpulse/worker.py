@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -173,12 +174,10 @@ class Worker:
     # ---- running and shutdown -----------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> None:
         """Block until the source is exhausted, a stage fails, stop() is called, or ``timeout``."""
-        deadline = None if timeout is None else threading.Event()
-        if deadline is not None:
-            threading.Timer(timeout, deadline.set).start()
+        deadline = None if timeout is None else time.monotonic() + timeout
         inference = self.threads[1]
         while inference.is_alive() and not self.stop_event.is_set():
-            if deadline is not None and deadline.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
                 break
             inference.join(0.2)
 

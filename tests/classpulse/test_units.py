@@ -165,3 +165,14 @@ def test_processor_samples_every_two_seconds(fake_adapters):
     counts = [len(proc.process(fakes.make_frame(i), i * 0.5, datetime.now(UTC)).records)
               for i in range(8)]
     assert counts == [6, 0, 0, 0, 6, 0, 0, 0]
+
+
+def test_analysis_stride_and_strided_source():
+    from classpulse.commands import StridedSource, analysis_stride
+
+    assert analysis_stride(30.0, 2.0, 2.0) == 15
+    assert analysis_stride(30.0, 2.0, 0.0) == 1  # --every 0: every frame
+    assert analysis_stride(2.0, 2.0, 2.0) == 1
+    assert analysis_stride(30.0, 0.0, 2.0) == 1
+    src = StridedSource(fakes.FakeSource(31), 15)
+    assert [f.index for f in src.frames()] == [0, 15, 30] and src.read == 31
