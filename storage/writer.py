@@ -143,9 +143,12 @@ class Writer:
         return True
 
     def _mark_pending(self) -> None:
+        """Wake the thread when the buffer stops being empty (it then times the flush
+        interval) and when a full batch is ready."""
         if self._pending_since is None:
             self._pending_since = time.monotonic()
-        if len(self._obs) >= self.batch_size:
+            self._cond.notify_all()
+        elif len(self._obs) >= self.batch_size:
             self._cond.notify_all()
 
     def flush(self, timeout: float | None = 10.0) -> bool:
