@@ -192,8 +192,11 @@ def _setup_tf(a: argparse.Namespace) -> None:
     import tensorflow as tf
 
     threads = a.threads or os.cpu_count() or 2
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(2)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(2)
+    except RuntimeError:  # TF already initialised in this process (e.g. tests): keep its pools
+        pass
     keras.utils.set_random_seed(a.seed)
     if a.bf16:
         keras.mixed_precision.set_global_policy("mixed_bfloat16")

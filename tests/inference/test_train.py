@@ -1,0 +1,67 @@
+"""Training: a tiny real run exports a loadable model; data helpers and schedule behave."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.classifier import ExpressionClassifier
+from inference.train_data import class_weights, load_npz, soft_targets
+from tests.inference.conftest import write_fer_npz
+
+
+def test_tiny_training_run_exports_a_loadable_model(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from inference.train import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_fer_npz(data / "train.npz", 256, seed=1)
+    write_fer_npz(data / "public_test.npz", 64, seed=2)
+    out = tmp_path / "models"
+    rc = main(["--data", str(data), "--out", str(out), "--work-dir", str(tmp_path / "work"),
+               "--epochs", "1", "--batch", "64", "--soft-labels", "0.5"])
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["epochs_run"] == 1
+    assert (out / "expression.keras").is_file()
+    p = ExpressionClassifier(out / "expression.tflite").predict(load_npz(data / "public_test.npz")["x"])
+    assert p.shape == (64, 7) and np.allclose(p.sum(1), 1, atol=1e-5)
+
+
+def test_class_weights_lift_the_rare_class() -> None:
+    y = np.array([3] * 100 + [1] * 4 + [0] * 50)
+    w = class_weights(y)
+    assert w[1] > w[0] > w[3]
+    assert np.isclose(w[y].mean(), 1.0)
+
+
+def test_soft_targets_mix_votes_and_keep_fer_order(tmp_path: Path) -> None:
+    d = load_npz(write_fer_npz(tmp_path / "t.npz", 3), need_votes=True)
+    d["y"] = np.array([0, 3, 6])
+    # FER+ columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
+    d["ferplus_votes"] = np.array([[0, 0, 0, 0, 10, 0, 0, 0, 0, 0],   # anger -> Angry
+                                   [5, 5, 0, 0, 0, 0, 0, 0, 0, 0],    # neutral/happy split
+                                   [0, 0, 0, 0, 0, 0, 0, 0, 0, 10]], np.uint8)  # NF: keep hard
+    d["pixels_from_jpeg"] = np.zeros(3, bool)
+    t = soft_targets(d, mix=0.5)
+    assert np.allclose(t.sum(1), 1)
+    assert t[0, 0] == pytest.approx(1.0)
+    assert t[1, 3] == pytest.approx(0.75) and t[1, 6] == pytest.approx(0.25)
+    assert t[2, 6] == pytest.approx(1.0)
+
+
+def test_lr_schedule_warms_up_then_anneals() -> None:
+    from inference.train import lr_at
+
+    assert lr_at(0.0, 1.0, 0.1) < lr_at(0.1, 1.0, 0.1) == pytest.approx(1.0)
+    assert lr_at(1.0, 1.0, 0.1) < 0.01
+
+
+def test_training_uses_the_shared_preprocessing() -> None:
+    import inference.train as train
+    from inference import preprocess
+
+    assert train.preprocess_faces is preprocess.preprocess_faces
