@@ -48,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--bf16", action="store_true", help="mixed bfloat16 compute")
     ap.add_argument("--no-augment", action="store_true", help="profiling only")
     ap.add_argument("--no-export", action="store_true")
+    ap.add_argument("--export-quantize", choices=["none", "dynamic", "int8"], default="dynamic",
+                    help="LiteRT weights: dynamic int8 is ~3x faster on CPU at ~no accuracy cost")
+    ap.add_argument("--export-tta", action="store_true", help="bake flip averaging into the export")
     ap.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0 = all cores)")
     return ap.parse_args(argv)
 
@@ -129,7 +132,7 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
                 state["best"], state["best_epoch"] = acc, epoch + 1
                 core.save(str(work / "best.keras"))
                 if epoch == 0 and not a.no_export:  # provisional model for the pipeline
-                    _export(core, out, log=False)
+                    _export(core, out, a, log=False)
             row = {"epoch": epoch + 1, "loss": round(float(logs.get("loss", 0)), 4),
                    "train_acc": round(float(logs.get("accuracy", 0)), 4),
                    "publictest_acc": round(acc, 4), "secs": round(state["epoch_times"][-1], 1)}
@@ -176,12 +179,13 @@ def _float32_copy(core: object) -> object:
     return twin
 
 
-def _export(core: object, out: Path, log: bool = True) -> None:
+def _export(core: object, out: Path, a: argparse.Namespace, log: bool = True) -> None:
     from inference.train_export import export_tflite
 
     core = _float32_copy(core)
     core.save(str(out / "expression.keras"))
-    size = export_tflite(core, out / "expression.tflite")
+    size = export_tflite(core, out / "expression.tflite", tta=a.export_tta,
+                         quantize=a.export_quantize)
     if log:
         print(f"exported {out / 'expression.tflite'} ({size} bytes)", file=sys.stderr)
 
@@ -254,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
                "args": vars(a), "history": state["history"]}
     (work / "train_summary.json").write_text(json.dumps(summary, indent=1))
     if not a.no_export:
-        _export(core, out)
+        _export(core, out, a)
         (out / "train_summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps({k: summary[k] for k in ("best_publictest_acc", "best_epoch", "epochs_run",
                                                "train_minutes")}))
