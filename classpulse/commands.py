@@ -86,7 +86,8 @@ def spawn_dashboard(cfg: Config, db_url: str) -> subprocess.Popen:
     if d.password:
         env[PASSWORD_ENV] = d.password
         env[USERNAME_ENV] = d.username
-    return subprocess.Popen(cmd, env=env)
+    # The child's chatter (Flask banner) goes to stderr: our stdout stays for the address line.
+    return subprocess.Popen(cmd, env=env, stdout=sys.stderr.fileno())
 
 
 def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen | None = None) -> bool:

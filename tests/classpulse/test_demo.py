@@ -73,7 +73,7 @@ def test_demo_serves_dashboard_and_stops_cleanly_on_sigint(tmp_path):
             line = proc.stdout.readline()
             if not line and proc.poll() is not None:
                 break
-            if "http://127.0.0.1:" in line:
+            if line.startswith("Dashboard: http://"):
                 url = line.strip().split()[-1]
         assert url == f"http://127.0.0.1:{port}", (url, proc.stderr.read()[-2000:] if proc.poll() else "")
         with urllib.request.urlopen(url, timeout=30) as resp:
