@@ -175,22 +175,41 @@ def run_live(cfg: Config, duration: float | None = None) -> int:
 
 
 # ---- analysis of a recording -------------------------------------------------------------------
+def probe_video(path: Path) -> tuple[float, int | None]:
+    """(frames per second, frame count or None) of a video file, as OpenCV reports them."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise ValueError(f"PATH: OpenCV cannot open {path} as a video")
+        rate = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    finally:
+        cap.release()
+    return (rate if 0 < rate < 1000 else 25.0), (count if count > 0 else None)
+
+
 def open_recording(path: Path, fps: float | None):
-    """(source, frames-per-second, frame count or None) for a video file or a folder of images."""
+    """(source, frames-per-second, frame count or None) for a video file or a folder of images.
+
+    Sources are opened unpaced and unsampled: analysis runs as fast as the CPU allows, and the
+    stride (``StridedSource``) keeps the video's own frame indices for media time.
+    """
     from capture import sources
 
     if not path.exists():
         raise FileNotFoundError(f"PATH: no such file or folder: {path}")
-    if path.is_dir():
-        rate = fps or 1.0
-        if rate <= 0:
-            raise ValueError(f"--fps: expected > 0, got {rate}")
-        src = sources.ImageFolderSource(path, fps=rate)
-    else:
-        src = sources.VideoFileSource(path)
-        rate = fps or float(getattr(src, "fps", 0) or 0) or 25.0
-    total = getattr(src, "frame_count", None) or None
-    return src, rate, total
+    if fps is not None and fps <= 0:
+        raise ValueError(f"--fps: expected > 0, got {fps}")
+    try:
+        if path.is_dir():
+            src = sources.ImageFolderSource(path, fps=0)
+            return src, fps or 1.0, len(src.files)
+        rate, count = probe_video(path)
+        return sources.VideoFileSource(path), fps or rate, count
+    except sources.CaptureError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: bool = False,
@@ -225,6 +244,9 @@ def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: boo
         summary = run_worker_until_done(
             worker, None, ended_at=lambda: start + timedelta(seconds=last_t[0] + 1.0 / rate)
         )
+    if summary.frames == 0:
+        err(f"error: PATH: no frame of {path} could be read ({worker.health.last_error or 'empty'})")
+        return 1
     out = summary.as_dict() | {"frames": source.read, "frames_processed": summary.frames,
                                "source": str(path), "fps": rate, "stride": stride}
     if as_json:

@@ -104,12 +104,13 @@ class CaptureStage:
     health: HealthState
     retry_s: float = 2.0
     max_frames: int | None = None
+    retry: bool = True  # live: wait and retry; a recording: an unreadable file ends the run
 
     def run(self) -> None:
         try:
             while not self.stop_event.is_set():
-                if self._pump():
-                    break  # the source is exhausted (end of a recording)
+                if self._pump() or not self.retry:
+                    break  # the source is exhausted (end of a recording) or cannot recover
                 self.stop_event.wait(self.retry_s)
         except Exception as exc:  # noqa: BLE001 - a dead capture thread must be visible in health
             log.exception("capture stage failed")

@@ -150,7 +150,8 @@ class Worker:
         self.queue: DropQueue[Frame] = DropQueue(self.cfg.capture.queue_size, block=not self.live)
         self.health = HealthState(self.queue)
         self.capture = CaptureStage(
-            self.source, self.queue, self.stop_event, self.health, max_frames=self.max_frames
+            self.source, self.queue, self.stop_event, self.health, max_frames=self.max_frames,
+            retry=self.live,
         )
         self.inference = InferenceStage(
             self.queue, self.processor, self.writer, self.clock, self.stop_event, self.health,

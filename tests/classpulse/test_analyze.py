@@ -23,21 +23,27 @@ pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
                                 reason="tesseract-ocr is not installed (scripts/setup.sh installs it)")
 
 
-@pytest.fixture(scope="module")
-def gallery_video(tmp_path_factory):
-    """An MJPG .avi of a 6-person Zoom-style gallery (8 frames at 2 fps) and its names."""
+def _write_video(out: Path, fourcc: str):
+    """A 6-person Zoom-style gallery video (8 frames at 2 fps); returns the tile names."""
     from capture.synthetic import SyntheticGallerySource
 
-    out = tmp_path_factory.mktemp("video") / "class.avi"
     src = SyntheticGallerySource(n=N, style="zoom", size=(1280, 720), fps=FPS, seed=11,
                                  events=False, n_frames=FRAMES)
-    vw = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (1280, 720))
+    vw = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*fourcc), FPS, (1280, 720))
+    assert vw.isOpened(), f"OpenCV cannot write {fourcc} video"
     names = None
     for frame in src.frames():
         vw.write(frame.image)
         names = [normalize_name(t.name) for t in src.last_truth.tiles]
     vw.release()
-    return out, names
+    return names
+
+
+@pytest.fixture(scope="module")
+def gallery_video(tmp_path_factory):
+    """A lossless (FFV1 .mkv) gallery video and its participant names."""
+    out = tmp_path_factory.mktemp("video") / "class.mkv"
+    return out, _write_video(out, "FFV1")
 
 
 def cli(*args: str, timeout: int = 240) -> subprocess.CompletedProcess:
@@ -88,6 +94,15 @@ def test_analyze_with_expressions_every_frame(gallery_video, tmp_path):
     assert faces, "no expression read on any face"
     valid = {"Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral"}
     assert {r["expression"] for r in faces} <= valid
+
+
+@pytest.mark.xfail(reason="capture.grid: lossy codecs (mp4v/MJPG/H.264) break the flat-gutter "
+                   "test (BG_TOL=6); reported to capture", strict=False)
+def test_analyze_lossy_mp4(tmp_path):
+    video = tmp_path / "class.mp4"
+    names = _write_video(video, "mp4v")
+    out = _analyze(video, f"sqlite:///{tmp_path / 'm.db'}", "--presence-only")
+    assert sorted(out["participants"]) == sorted(names)
 
 
 def test_analyze_folder_of_frames(tmp_path):
