@@ -259,7 +259,7 @@ class Writer:
             new_ids = self._resolve_participants(conn, obs)
             ids = {**self._pids, **new_ids}
             if obs:
-                rows = [observation_row(r, ids[(r.session_id, r.participant_key)]) for r in obs]
+                rows = [observation_row(r, ids[(r.session_id, _key(r))]) for r in obs]
                 conn.exec_driver_sql(self._obs_sql, rows)
             if health:
                 conn.exec_driver_sql(self._health_sql, [health_row(h) for h in health])
@@ -271,7 +271,7 @@ class Writer:
         latest: dict[tuple[int, str], ObservationRecord] = {}
         first: dict[tuple[int, str], datetime] = {}
         for r in obs:
-            k = (r.session_id, r.participant_key)
+            k = (r.session_id, _key(r))
             prev = latest.get(k)
             if prev is None or r.ts >= prev.ts:
                 latest[k] = r
@@ -282,7 +282,7 @@ class Writer:
         table = Participant.__table__
         if missing:
             conn.execute(_upsert_ignore(conn, table, ("session_id", "key")), [
-                {"session_id": sid, "key": key, "display_name": latest[(sid, key)].display_name,
+                {"session_id": sid, "key": key, "display_name": _name(latest[(sid, key)]),
                  "tile_order": latest[(sid, key)].tile_order, "first_seen": first[(sid, key)],
                  "last_seen": latest[(sid, key)].ts}
                 for sid, key in missing
@@ -302,11 +302,24 @@ class Writer:
                     tile_order=bindparam("to"))
         )
         conn.execute(stmt, [
-            {"pid": ids[k], "ls": r.ts, "dn": r.display_name, "to": r.tile_order}
+            {"pid": ids[k], "ls": r.ts, "dn": _name(r), "to": r.tile_order}
             for k, r in latest.items()
         ])
         return new_ids
 
+
+# Names are read off the screen and students control them: a 10,000-character name must not
+# make PostgreSQL reject (and the writer drop) the whole batch with "value too long".
+_KEY_LEN = Participant.__table__.c.key.type.length
+_NAME_LEN = Participant.__table__.c.display_name.type.length
+
+
+def _key(rec: ObservationRecord) -> str:
+    return rec.participant_key[:_KEY_LEN]
+
+
+def _name(rec: ObservationRecord) -> str:
+    return (rec.display_name or "")[:_NAME_LEN]
 
 
 def _upsert_ignore(conn, table, keys: tuple[str, ...]):  # noqa: ANN001, ANN202
