@@ -120,8 +120,8 @@ def make_demo_db(
             ids.append(sid)
             for batch in session_records(sid, began, n_participants, minutes, interval_s, rng,
                                          presence_only):
-                while not writer.submit_observations(batch):
-                    writer.flush(60)  # never drop demo data: wait for the writer instead
+                if not writer.submit_observations(batch, block=True, timeout=120):
+                    raise RuntimeError(f"make_demo_db: writer stuck ({writer.last_error})")
             if not (live_last and s == n_sessions - 1):
                 end_session(engine, sid, began + timedelta(minutes=minutes))
         if not writer.flush(600):

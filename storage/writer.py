@@ -98,6 +98,8 @@ class Writer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._pids: dict[tuple[int, str], int] = {}
+        self._drops_unlogged = 0
+        self._last_drop_log = -1e9
         self._obs_sql = _insert_sql(engine, "observation", OBS_COLUMNS, "participant_id, frame_index")
         self._health_sql = _insert_sql(engine, "health_sample", HEALTH_COLUMNS, "session_id, t")
 
@@ -114,33 +116,54 @@ class Writer:
         with self._cond:
             return len(self._obs) + len(self._health)
 
-    def submit_observations(self, records: list[ObservationRecord]) -> bool:
+    def submit_observations(
+        self, records: list[ObservationRecord], block: bool = False, timeout: float | None = None
+    ) -> bool:
         """Queue one frame's records. False (and counted in ``dropped``) if the buffer is full:
-        the whole list is dropped so a frame is never half-stored."""
+        the whole list is dropped so a frame is never half-stored. ``block=True`` (replaying a
+        file, filling a demo DB) first waits up to ``timeout`` for room instead."""
         if not records:
             return True
+        n = len(records)
         with self._cond:
-            if len(self._obs) + len(records) > self.max_buffer:
-                self.dropped += len(records)
-                log.error(
-                    "storage writer buffer full (%d/%d, last error: %s): DROPPED %d observations, "
-                    "%d dropped so far", len(self._obs), self.max_buffer, self.last_error,
-                    len(records), self.dropped,
-                )
-                return False
-            self._obs.extend(records)
-            self._mark_pending()
-        return True
+            if block and len(self._obs) + n > self.max_buffer:
+                self._cond.wait_for(lambda: len(self._obs) + n <= self.max_buffer, timeout)
+            if len(self._obs) + n > self.max_buffer:
+                self.dropped += n
+                self._drops_unlogged += n
+                queued = len(self._obs)
+            else:
+                self._obs.extend(records)
+                self._mark_pending()
+                return True
+        self._log_drop(queued)
+        return False
+
+    def _log_drop(self, queued: int) -> None:
+        """ERROR-log drops, outside the lock and at most once a second so a full buffer cannot
+        flood (or block on) stderr; the count covers every drop since the last line."""
+        now = time.monotonic()
+        with self._cond:
+            if now - self._last_drop_log < 1.0:
+                return
+            self._last_drop_log, n, self._drops_unlogged = now, self._drops_unlogged, 0
+        log.error(
+            "storage writer buffer full (%d/%d queued, last error: %s): DROPPED %d observations "
+            "(%d dropped in total)", queued, self.max_buffer, self.last_error, n, self.dropped,
+        )
 
     def submit_health(self, rec: HealthRecord) -> bool:
         with self._cond:
-            if len(self._health) >= self.max_buffer:
+            full = len(self._health) >= self.max_buffer
+            if full:
                 self.dropped += 1
-                log.error("storage writer health buffer full: DROPPED a health sample")
-                return False
-            self._health.append(rec)
-            self._mark_pending()
-        return True
+                self._drops_unlogged += 1
+            else:
+                self._health.append(rec)
+                self._mark_pending()
+                return True
+        self._log_drop(len(self._obs))
+        return False
 
     def _mark_pending(self) -> None:
         """Wake the thread when the buffer stops being empty (it then times the flush
