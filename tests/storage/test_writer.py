@@ -137,3 +137,32 @@ def test_flush_needs_a_started_writer(engine) -> None:  # noqa: ANN001
         Writer(engine).flush(1)
     with pytest.raises(ValueError, match="max_buffer"):
         Writer(engine, max_buffer=0)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_unreachable_postgres_keeps_buffer_until_it_returns() -> None:
+    from storage.pgserver import TempPostgres, find_pg_bin
+
+    if find_pg_bin() is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    server = TempPostgres()
+    server.start()
+    try:
+        url = server.create_database("outage")
+        engine = make_engine(url, pool_pre_ping=False)
+        upgrade(engine)
+        sid = start_session(engine, SessionSpec(course="C", title="T", started_at=T0))
+        server.stop(remove=False)  # the school's DB server goes away mid-class
+        w = Writer(engine, flush_interval_s=0.01, max_backoff_s=0.2).start()
+        w.submit_observations(frames(sid, 0, 1)[0])
+        deadline = time.monotonic() + 20
+        while w.retries < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert w.retries >= 2 and w.pending == 10 and w.dropped == 0
+        server.start()  # same data directory and port
+        assert w.flush(60), w.last_error
+        assert w.stop(10) and count(engine) == 10 and w.dropped == 0
+        engine.dispose()
+    finally:
+        server.stop()

@@ -1,0 +1,67 @@
+"""Migrations from an empty database to head (and back), and engine set-up from a URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from storage.engine import default_db_url, make_engine, normalize_url
+from storage.migrate import current_revision, downgrade, upgrade
+from storage.models import Base
+
+
+def test_empty_to_head_matches_the_models(db_url: str) -> None:
+    engine = make_engine(db_url)
+    assert current_revision(engine) is None
+    upgrade(db_url)  # by URL, as `classpulse db upgrade` does
+    assert current_revision(engine) == "0001"
+    tables = set(inspect(engine).get_table_names())
+    assert {"class_session", "participant", "observation", "health_sample"} <= tables
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    upgrade(engine)  # idempotent: safe on every start-up
+    downgrade(engine, "base")
+    assert "observation" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    assert current_revision(engine) == "0001"
+    engine.dispose()
+
+
+def test_observation_indexes_exist(engine) -> None:  # noqa: ANN001
+    names = {ix["name"] for ix in inspect(engine).get_indexes("observation")}
+    assert "ix_observation_session_t" in names
+    uniques = {u["name"] for u in inspect(engine).get_unique_constraints("observation")}
+    assert "uq_observation_frame" in uniques
+
+
+def test_sqlite_pragmas_on_every_connection(tmp_path: Path) -> None:
+    engine = make_engine(str(tmp_path / "sub" / "x.db"), busy_timeout_ms=1234)
+    for _ in range(2):
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+            assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    assert (tmp_path / "sub" / "x.db").exists()
+    engine.dispose()
+
+
+def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert normalize_url(str(tmp_path / "a.db")) == f"sqlite:///{tmp_path / 'a.db'}"
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert make_engine("postgresql://u@h/db").dialect.driver == "psycopg"
+    with pytest.raises(ValueError, match="mysql"):
+        normalize_url("mysql://u@h/db")
+    with pytest.raises(ValueError, match="database url"):
+        normalize_url("  ")
+    monkeypatch.setenv("CLASSPULSE_DB", str(tmp_path / "env.db"))
+    assert default_db_url() == f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.delenv("CLASSPULSE_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert default_db_url() == f"sqlite:///{tmp_path / 'classpulse' / 'classpulse.db'}"
