@@ -317,6 +317,8 @@ class Writer:
                         table.c.session_id == sid, table.c.key.in_(keys[start : start + 500]))
                     for pid, key in conn.execute(q):
                         new_ids[(sid, key)] = int(pid)
+        if not latest:  # a health-only batch (capture offline, empty screen): nothing to update
+            return new_ids
         ids = {**self._pids, **new_ids}
         stmt = (
             update(table)
