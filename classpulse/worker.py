@@ -114,9 +114,13 @@ class Worker:
         self.engine = make_engine(self.db_url)
 
     def reconcile_crashed_sessions(self) -> None:
+        """Close sessions a crash left open. Only those silent for a while: another worker (an
+        ``analyze`` beside a live ``run``, or another classroom on PostgreSQL) writes health
+        every few seconds, and its live session must not be closed under it."""
         from storage.sessions import reconcile_open_sessions
 
-        closed = reconcile_open_sessions(self.engine)
+        quiet = timedelta(seconds=max(30.0, 10 * self.cfg.pipeline.health_interval_s))
+        closed = reconcile_open_sessions(self.engine, stale_after=quiet)
         if closed:
             log.info("closed %s session(s) a crash left open", closed)
 

@@ -95,10 +95,31 @@ def test_startup_reconciles_a_crashed_session(tmp_path, fake_pipeline):
 
     url = f"sqlite:///{tmp_path / 'w.db'}"
     upgrade(url)
-    crashed = start_session(make_engine(url), SessionSpec("C", "crashed"))
+    engine = make_engine(url)
+    long_ago = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    crashed = start_session(engine, SessionSpec("C", "crashed", started_at=long_ago))
+    live = start_session(engine, SessionSpec("C", "live elsewhere"))  # just started: keep open
     w = Worker(load_config(), url, fakes.FakeSource(2), SessionSpec("C", "next"), live=False)
     w.start()
     w.wait(30)
     w.shutdown()
-    n_open = _count(w.engine, "select count(*) from class_session where ended_at is null")
-    assert n_open == 0 and crashed != w.session_id
+    with w.engine.connect() as conn:
+        still_open = [r[0] for r in conn.execute(
+            text("select id from class_session where ended_at is null"))]
+    assert still_open == [live] and crashed != w.session_id
+
+
+def test_health_is_written_when_no_observation_is_due(tmp_path, fake_pipeline):
+    """Health must keep flowing between observation samples (e.g. every_s = 30)."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    cfg = load_config(None, overrides(pipeline__every_s=100.0, pipeline__health_interval_s=0.2))
+    w = Worker(cfg, url, fakes.FakeSource(10_000, delay=0.05), SessionSpec("C", "h"),
+               clock=live_clock, live=True)
+    w.start()
+    time.sleep(1.6)
+    w.stop()
+    w.shutdown()
+    assert _count(w.engine, "select count(*) from observation") == 6
+    n_health = _count(w.engine, "select count(*) from health_sample")
+    assert n_health >= 4, n_health
+    assert _count(w.engine, "select max(tiles_found) from health_sample") == 6
