@@ -37,7 +37,7 @@ class HealthState:
         self._processed: collections.deque[float] = collections.deque()
         self.capture_online = True
         self.last_frame_at: datetime | None = None
-        self.last_error = ""
+        self.last_error = "starting: no frame processed yet"
         self.tiles_found = 0
         self.is_gallery = False
         self.frames_captured = 0
@@ -45,6 +45,8 @@ class HealthState:
 
     def on_frame(self, frame: Frame) -> None:
         with self._lock:
+            if not self.capture_online:
+                self.last_error = ""  # recovered: the old capture error is history
             self.capture_online = True
             self.frames_captured += 1
             self.last_frame_at = datetime.fromtimestamp(frame.t_wall, UTC)
@@ -60,8 +62,10 @@ class HealthState:
             self.frames_processed += 1
             self.tiles_found = len(result.grid.tiles)
             self.is_gallery = result.grid.is_gallery
-            if not result.grid.is_gallery and result.grid.reason:
+            if not result.grid.is_gallery:
                 self.last_error = f"no gallery: {result.grid.reason}"
+            elif self.last_error.startswith(("no gallery", "starting")):
+                self.last_error = ""
             self._processed.append(now)
             while self._processed and now - self._processed[0] > self._window_s:
                 self._processed.popleft()

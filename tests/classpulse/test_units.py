@@ -176,3 +176,41 @@ def test_analysis_stride_and_strided_source():
     assert analysis_stride(30.0, 0.0, 2.0) == 1
     src = StridedSource(fakes.FakeSource(31), 15)
     assert [f.index for f in src.frames()] == [0, 15, 30] and src.read == 31
+
+
+def test_health_state_offline_then_recovered():
+    from classpulse.stages import HealthState
+
+    q: DropQueue = DropQueue(2)
+    h = HealthState(q)
+    assert h.snapshot(1).last_error.startswith("starting")
+    h.on_capture_error("screen grab failed: display gone")
+    snap = h.snapshot(1)
+    assert not snap.capture_online and "display gone" in snap.last_error
+    h.on_frame(fakes.make_frame(0))
+    snap = h.snapshot(1)
+    assert snap.capture_online and snap.last_error == "" and snap.last_frame_at is not None
+
+
+def test_capture_stage_retries_after_capture_error():
+    from capture.sources import CaptureError
+    from classpulse.stages import CaptureStage, HealthState
+
+    class Flaky:
+        def __init__(self):
+            self.calls = 0
+
+        def frames(self):
+            self.calls += 1
+            if self.calls == 1:
+                raise CaptureError("window closed")
+            yield from fakes.FakeSource(3).frames()
+
+        def close(self):
+            pass
+
+    q: DropQueue = DropQueue(10)
+    stop = threading.Event()
+    h = HealthState(q)
+    CaptureStage(Flaky(), q, stop, h, retry_s=0.01).run()
+    assert len(q) == 3 and h.capture_online and q.closed
