@@ -155,11 +155,20 @@ def run_live(cfg: Config, duration: float | None = None) -> int:
     if problem:
         err(f"error: {problem}")
         return 2
-    from capture.sources import ScreenSource
+    from capture.sources import CaptureError, ScreenSource
 
     c = cfg.capture
     db_url = resolve_db_url(cfg)
-    source = ScreenSource(monitor=c.monitor, region=tuple(c.region) if c.region else None, fps=c.fps)
+    region = tuple(c.region) if c.region else None
+    probe = ScreenSource(monitor=c.monitor, region=region, fps=c.fps)
+    try:  # fail fast at start-up (no display, bad monitor); later outages are retried
+        probe.grab()
+    except CaptureError as exc:
+        err(f"error: capture.monitor/region: cannot capture the screen: {exc}")
+        return 2
+    finally:
+        probe.close()  # mss handles are per-thread: the capture thread opens its own
+    source = ScreenSource(monitor=c.monitor, region=region, fps=c.fps)
     label = f"screen:{c.monitor}" + (f":{','.join(map(str, c.region))}" if c.region else "")
     worker = Worker(cfg, db_url, source, session_spec(cfg, label), clock=live_clock, live=True)
     proc = None

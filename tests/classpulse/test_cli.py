@@ -106,3 +106,10 @@ def test_session_list_export_delete_and_db_prune(db_with_sessions, tmp_path):
     r = cli("session", "delete", str(new), "--db", url)
     assert r.returncode != 0 and str(new) in r.stderr
     assert cli("db", "prune", "--older-than", "ninety", "--db", url).returncode != 0
+
+
+def test_run_without_a_display_fails_fast(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    r = cli("run", "--no-dashboard", "--db", f"sqlite:///{tmp_path / 'r.db'}", "--duration", "2",
+            env=env)
+    assert r.returncode == 2 and "cannot capture the screen" in r.stderr
