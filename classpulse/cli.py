@@ -52,6 +52,15 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _guard(fn, *args, **kwargs) -> int:
+    """Run a command function; a missing/corrupt model file or a bad database URL (raised before
+    any work starts as FileNotFoundError/ValueError) is a one-line error, not a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+
+
 def _config(path: Path | None, **flags):
     """Load the config or exit with the one-line error naming the field."""
     smoothing = flags.pop("pipeline__smoothing", None)
@@ -105,7 +114,7 @@ def run(
     )
     from classpulse.commands import run_live
 
-    raise typer.Exit(run_live(cfg, duration=duration))
+    raise typer.Exit(_guard(run_live, cfg, duration=duration))
 
 
 @app.command()
@@ -165,7 +174,8 @@ def demo(
                   session__title="Simulated class")
     from classpulse.demo import run_demo
 
-    raise typer.Exit(run_demo(cfg, duration=duration, participants=participants, fps=fps, seed=seed))
+    raise typer.Exit(_guard(run_demo, cfg, duration=duration, participants=participants, fps=fps,
+                            seed=seed))
 
 
 @app.command("dashboard")
@@ -208,7 +218,7 @@ def db_upgrade(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Create or migrate the database schema to the newest version."""
     from classpulse.commands import db_upgrade as _up
 
-    raise typer.Exit(_up(_config(config, storage__db_url=db)))
+    raise typer.Exit(_guard(_up, _config(config, storage__db_url=db)))
 
 
 @db_app.command("prune")
@@ -220,7 +230,7 @@ def db_prune(
     """Delete sessions (names, observations, health) older than a retention period."""
     from classpulse.commands import db_prune as _prune
 
-    raise typer.Exit(_prune(_config(config, storage__db_url=db), older_than))
+    raise typer.Exit(_guard(_prune, _config(config, storage__db_url=db), older_than))
 
 
 @session_app.command("list")
@@ -233,7 +243,7 @@ def session_list(
     """List sessions, newest first."""
     from classpulse.commands import session_list as _list
 
-    raise typer.Exit(_list(_config(config, storage__db_url=db), course, as_json))
+    raise typer.Exit(_guard(_list, _config(config, storage__db_url=db), course, as_json))
 
 
 @session_app.command("delete")
@@ -245,7 +255,7 @@ def session_delete(
     """Delete one session with all its participants and observations."""
     from classpulse.commands import session_delete as _delete
 
-    raise typer.Exit(_delete(_config(config, storage__db_url=db), session_id))
+    raise typer.Exit(_guard(_delete, _config(config, storage__db_url=db), session_id))
 
 
 @session_app.command("export")
@@ -258,7 +268,7 @@ def session_export(
     """Export a session's observations as CSV (t, frame, participant, camera_on, expression...)."""
     from classpulse.commands import session_export as _export
 
-    raise typer.Exit(_export(_config(config, storage__db_url=db), session_id, csv))
+    raise typer.Exit(_guard(_export, _config(config, storage__db_url=db), session_id, csv))
 
 
 @config_app.command("check")
