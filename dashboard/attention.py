@@ -20,6 +20,7 @@ REASON_CAMERA_OFF = "camera off"
 REASON_FACE_ABSENT = "face absent"
 REASON_SUDDEN = "sudden change"
 
+LEFT_AFTER_S = 60.0  # not seen for this long = left the call; not listed
 REQUIRED_COLUMNS = ("participant_id", "display_name", "ts", "camera_state", "top_expression")
 
 
@@ -157,7 +158,8 @@ def evaluate(
 ) -> list[AttentionFlag]:
     """All attention flags for the observations in ``rows`` (the columns of
     storage.queries.attention_inputs). ``now`` defaults to the newest observation, so a finished
-    session is judged at its end, not against the wall clock. Ordered by ``since``, oldest first:
+    session is judged at its end, not against the wall clock. Participants not seen in the last
+LEFT_AFTER_S before ``now`` have left and are not listed. Ordered by ``since``, oldest first:
     the longest-standing case is the most useful to see first."""
     cfg = cfg or AttentionConfig()
     missing = [c for c in REQUIRED_COLUMNS if c not in rows.columns]
@@ -173,7 +175,11 @@ def evaluate(
         now_ts = now_ts.tz_localize("UTC")
     flags: list[AttentionFlag] = []
     for _, group in df.groupby("participant_id", sort=False):
-        flags.extend(_participant_flags(group, now_ts.to_pydatetime(), cfg))
+        last = group["ts"].iloc[-1]
+        if (now_ts - last).total_seconds() > LEFT_AFTER_S:
+            continue  # no longer in the gallery: they left the call, nothing to act on
+        # Runs are measured to the participant's own newest sample, not past it.
+        flags.extend(_participant_flags(group, last.to_pydatetime(), cfg))
     flags.sort(key=lambda f: (f.since, f.participant_id, f.reason))
     return flags
 

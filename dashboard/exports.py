@@ -1,7 +1,7 @@
 """Downloads from the report page: observations CSV, per-student CSV, offline HTML report.
 
-CSVs come from storage/export.py when it provides them; the fallbacks here build the same shape
-from the query contract. Either way a cell that a spreadsheet would run as a formula (a name like
+The observations CSV is storage/export.py's streaming exporter; the per-student CSV is built here
+from participant_summary. Either way a cell that a spreadsheet would run as a formula (a name like
 ``=HYPERLINK(...)``) is neutralised with a leading apostrophe. The HTML report is one file with
 plotly.js inlined and a Content-Security-Policy that forbids any network fetch, so it opens
 offline and a hostile name cannot load or run anything: every name is HTML-escaped.
@@ -36,58 +36,25 @@ def csv_safe(value: object) -> object:
 
 
 def _to_csv(df: pd.DataFrame) -> str:
-    safe = df.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object:
-            safe[col] = safe[col].map(csv_safe)
+    safe = df.astype(object).map(csv_safe)  # every cell: pandas may type text as "str"
     buf = io.StringIO()
     safe.to_csv(buf, index=False)
     return buf.getvalue()
 
 
-def _storage_export(name: str, engine: Engine, session_id: int) -> str | None:
-    """storage/export.py's exporter, if present; it may return text or write to a file."""
-    try:
-        from storage import export  # noqa: PLC0415 - optional until storage ships it
-    except ImportError:
-        return None
-    fn = getattr(export, name, None)
-    if fn is None:
-        return None
+def observations_csv(engine: Engine, session_id: int) -> str:
+    """Every observation of the session, one row per participant per sample: storage's own
+    streaming exporter (storage/export.py), which also neutralises formula-like names."""
+    from storage.export import export_observations_csv
+
     buf = io.StringIO()
-    try:
-        out = fn(engine, session_id, buf)
-    except TypeError:
-        out = fn(engine, session_id)
-    if isinstance(out, bytes):
-        return out.decode("utf-8")
-    if isinstance(out, str):
-        return out
+    export_observations_csv(engine, session_id, buf)
     return buf.getvalue()
 
 
-def observations_csv(engine: Engine, session_id: int) -> str:
-    """Every observation of the session, one row per participant per sample."""
-    text = _storage_export("export_observations_csv", engine, session_id)
-    if text is not None:
-        return text
-    summary = q.participant_summary(engine, session_id)
-    frames = []
-    for row in summary.itertuples(index=False):
-        obs = q.participant_observations(engine, session_id, int(row.participant_id))
-        obs.insert(0, "display_name", row.display_name)
-        obs.insert(0, "participant_id", int(row.participant_id))
-        frames.append(obs)
-    if not frames:
-        return _to_csv(pd.DataFrame(columns=["participant_id", "display_name", "ts"]))
-    return _to_csv(pd.concat(frames, ignore_index=True).sort_values(["ts", "participant_id"]))
-
-
 def participants_csv(engine: Engine, session_id: int) -> str:
-    """One row per participant: presence and expression shares over the session."""
-    text = _storage_export("export_participants_csv", engine, session_id)
-    if text is not None:
-        return text
+    """One row per participant: presence and expression shares over the session (richer than
+    storage's participant list, which has names and times only)."""
     summary = q.participant_summary(engine, session_id)
     cols = ["participant_id", *[c for c in PARTICIPANT_COLUMNS if c in summary.columns]]
     return _to_csv(summary[cols])

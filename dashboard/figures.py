@@ -24,6 +24,7 @@ COLORS: dict[str, str] = {
     "Surprise": "#47a8bd",
     "Neutral": "#a3b18a",
     "camera_off": "#ced4da",
+    "present": "#8fbfa8",
     "no_face": "#e9ecef",
 }
 STACK_ORDER: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Sad", "Surprise", "Happy", "Neutral")
@@ -53,6 +54,20 @@ def _base_layout(fig: go.Figure, *, height: int, uirevision: str | None = None) 
     )
     fig.update_xaxes(showgrid=False, linecolor="#dee2e6")
     fig.update_yaxes(gridcolor="#f1f3f5", zeroline=False)
+    return fig
+
+
+def keep_zoom(fig: go.Figure, previous: dict | None) -> go.Figure:
+    """Carry the user's zoom from the figure on screen into its replacement.
+
+    Why not just ``uirevision``: Dash 4's dcc.Graph writes the user's zoom back into its
+    ``figure`` prop and re-plots with it, so to plotly the zoom looks like app data, and the next
+    refresh (without a range) wins. Copying explicit, non-auto axis ranges across keeps the view."""
+    layout = (previous or {}).get("layout") or {}
+    for axis in ("xaxis", "yaxis"):
+        old = layout.get(axis) or {}
+        if old.get("autorange") is False and old.get("range"):
+            fig.update_layout({axis: {"range": old["range"], "autorange": False}})
     return fig
 
 
@@ -233,7 +248,8 @@ def participant_figure(obs: pd.DataFrame, *, presence_only: bool = False) -> go.
     label = obs["top_expression"].where(obs["top_expression"].notna(), obs["camera_state"])
     if presence_only:
         label = obs["camera_state"]
-    order = [*EXPRESSION_NAMES, "no_face", "camera_off"]
+    label = label.replace({"face": "present"})  # a face seen but no expression read
+    order = [*EXPRESSION_NAMES, "present", "no_face", "camera_off"]
     fig = go.Figure()
     for name in order:
         mask = (label == name).to_numpy()

@@ -187,8 +187,10 @@ def register(app, ctx) -> None:  # noqa: ANN001
         Input("session-picker", "value"),
         Input("live-window", "value"),
         State("live-sig", "data"),
+        State("live-timeline", "figure"),
+        State("live-engagement", "figure"),
     )
-    def refresh(_n, session_id, minutes, sig):  # noqa: ANN001
+    def refresh(_n, session_id, minutes, sig, shown_timeline, shown_engagement):  # noqa: ANN001
         if session_id is None:
             raise PreventUpdate
         info = q.get_session(ctx.engine, int(session_id))
@@ -205,7 +207,11 @@ def register(app, ctx) -> None:  # noqa: ANN001
             # Nothing new: only the health panel's "last frame" age moves (a stall shows).
             keep = no_update
             return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
-        return (*_build(ctx, info, state, health, minutes or 0, newest), new_sig)
+        out = list(_build(ctx, info, state, health, minutes or 0, newest))
+        if sig is not None and sig[:2] == new_sig[:2]:  # same session and window: keep zoom
+            out[0] = fg.keep_zoom(out[0], shown_timeline)
+            out[3] = fg.keep_zoom(out[3], shown_engagement)
+        return (*out, new_sig)
 
 
 def _build(ctx, info, state, health, minutes: int, newest):  # noqa: ANN001
