@@ -113,6 +113,11 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: config file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                          ) from None
+    except OSError as exc:  # a folder, no permission...
+        raise ConfigError(f"{p}: cannot read config file: {exc.strerror or exc}") from None
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
