@@ -81,11 +81,23 @@ def db_with_sessions(tmp_path):
 
 
 def test_session_list_export_delete_and_db_prune(db_with_sessions, tmp_path):
+    """In-process (CliRunner): eight subprocesses would cost ~30 s of imports on this machine."""
+    from typer.testing import CliRunner
+
+    from classpulse.cli import app
+
+    runner = CliRunner()
+
+    def cli(*args: str):
+        r = runner.invoke(app, list(args))
+        r.returncode, r.stdout_text = r.exit_code, r.stdout
+        return r
+
     url, (old, new) = db_with_sessions
     assert cli("db", "upgrade", "--db", url).returncode == 0
     r = cli("session", "list", "--db", url, "--json")
     assert r.returncode == 0, r.stderr
-    listed = [json.loads(line) for line in r.stdout.splitlines()]
+    listed = [json.loads(line) for line in r.stdout_text.splitlines()]
     assert {s["session_id"] for s in listed} == {old, new}
 
     out = tmp_path / "new.csv"
@@ -100,7 +112,7 @@ def test_session_list_export_delete_and_db_prune(db_with_sessions, tmp_path):
     r = cli("db", "prune", "--older-than", "90d", "--db", url)
     assert r.returncode == 0, r.stderr
     r = cli("session", "list", "--db", url, "--json")
-    assert [json.loads(line)["session_id"] for line in r.stdout.splitlines()] == [new]
+    assert [json.loads(line)["session_id"] for line in r.stdout_text.splitlines()] == [new]
 
     assert cli("session", "delete", str(new), "--db", url).returncode == 0
     r = cli("session", "delete", str(new), "--db", url)
