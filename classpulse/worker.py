@@ -234,8 +234,10 @@ def install_signal_handlers(stop: Callable[[], None]) -> None:
         return
 
     def handler(signum, _frame) -> None:
-        log.info("signal %s: stopping", signum)
+        log.warning("signal %s: stopping (flushing rows, closing the session)", signum)
         stop()
+        # A second Ctrl-C while shutdown hangs (e.g. a dead DB server) kills the process.
+        signal.signal(signum, signal.SIG_DFL)
 
     signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
