@@ -119,3 +119,20 @@ def test_bad_frames_give_a_reason(name: str) -> None:
     # and the detector keeps working afterwards
     image, _ = SyntheticGallerySource(4, "zoom", (1366, 768), events=False).render(0)
     assert len(det.detect(image).tiles) == 4
+
+
+def test_single_participant_is_opt_in() -> None:
+    image, truth = SyntheticGallerySource(1, "zoom", (1920, 1080), events=False).render(0)
+    assert not GridDetector().detect(image).is_gallery  # could be a screen share
+    result = GridDetector(min_tiles=1).detect(image)
+    assert len(result.tiles) == 1 and result.tiles[0].box.iou(truth.tiles[0].box) >= 0.9
+
+
+def test_unchanged_slide_is_not_redetected() -> None:
+    det = GridDetector()
+    slide = _screen_share()
+    first, second = det.detect(slide), det.detect(slide.copy())
+    assert not first.is_gallery and second.reason == first.reason
+    assert det.full_detections == 1 and second.extra.get("cached")
+    image, _ = SyntheticGallerySource(9, "zoom", (1920, 1080), events=False).render(0)
+    assert det.detect(image).is_gallery  # back to the gallery: detected again
