@@ -14,10 +14,20 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Float, and_, case, func, literal, or_, select
+from sqlalchemy import Engine, Float, and_, case, func, literal, or_, select, true
 from sqlalchemy.sql import ColumnElement, Select
 
-from storage.models import ClassSession, HealthSample, Observation, Participant, ifloor
+from storage.models import (
+    NEGATIVE_CODES,
+    STATE_CAMERA_OFF,
+    STATE_FACE_NO_EXPRESSION,
+    STATE_NO_FACE,
+    ClassSession,
+    HealthSample,
+    Observation,
+    Participant,
+    ifloor,
+)
 from storage.records import EXPRESSION_COLUMNS, EXPRESSION_NAMES
 
 NEGATIVE_NAMES: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Sad")
@@ -64,21 +74,26 @@ def _frame(engine: Engine, stmt: Select, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def _is(col: ColumnElement, value: str) -> ColumnElement:
-    """1 when ``col = value`` else 0, to SUM in a GROUP BY."""
-    return case((col == value, 1), else_=0)
+def _when(cond: ColumnElement, n: ColumnElement) -> ColumnElement:
+    return func.sum(case((cond, n), else_=0))
 
 
-def _count_cols() -> list[ColumnElement]:
-    """n_obs, n_face, n_camera_off, n_no_face, n_expr, then one count per expression."""
+def _code_sums(code: ColumnElement, n: ColumnElement) -> list[ColumnElement]:
+    """From rows pre-grouped by state_code (``n`` rows each): n_obs, n_face, n_camera_off,
+    n_no_face, n_expr, one count per expression (c_Angry ...), n_neg."""
     return [
-        func.count().label("n_obs"),
-        func.sum(_is(OB.camera_state, "face")).label("n_face"),
-        func.sum(_is(OB.camera_state, "camera_off")).label("n_camera_off"),
-        func.sum(_is(OB.camera_state, "no_face")).label("n_no_face"),
-        func.count(OB.top_expression).label("n_expr"),
-        *[func.sum(_is(OB.top_expression, n)).label(f"c_{n}") for n in EXPRESSION_NAMES],
+        func.sum(n).label("n_obs"),
+        _when(code <= STATE_FACE_NO_EXPRESSION, n).label("n_face"),
+        _when(code == STATE_CAMERA_OFF, n).label("n_camera_off"),
+        _when(code == STATE_NO_FACE, n).label("n_no_face"),
+        _when(code < STATE_FACE_NO_EXPRESSION, n).label("n_expr"),
+        *[_when(code == i, n).label(f"c_{name}") for i, name in enumerate(EXPRESSION_NAMES)],
+        _when(code.in_(NEGATIVE_CODES), n).label("n_neg"),
     ]
+
+
+COUNT_NAMES = ["n_obs", "n_face", "n_camera_off", "n_no_face", "n_expr",
+               *[f"c_{n}" for n in EXPRESSION_NAMES], "n_neg"]
 
 
 def _shares(df: pd.DataFrame) -> pd.DataFrame:
@@ -173,25 +188,21 @@ def mood_timeline(
     mean_confidence."""
     if not bucket_s or bucket_s <= 0:
         raise ValueError(f"mood_timeline.bucket_s: expected > 0 seconds, got {bucket_s!r}")
-    # Two levels, because SQLite has no hash aggregate: grouping straight by the bucket sorts
-    # every row, while grouping by t follows the (session_id, t) index with no sort, leaving
-    # only one row per frame for the bucket GROUP BY. PostgreSQL is fine with either.
+    # Two levels, because SQLite has no hash aggregate: the inner GROUP BY (t, state_code)
+    # follows the covering ix_observation_time with no sort and no table reads, leaving a few
+    # rows per frame for the bucket GROUP BY. PostgreSQL is fine either way.
     conds = [OB.session_id == session_id]
     if since is not None:
         conds.append(OB.t >= _as_utc(since).timestamp())
     per_t = (
-        select(OB.t, *_count_cols(), func.sum(OB.confidence).label("sum_conf"))
-        .where(*conds).group_by(OB.t).subquery("per_t")
+        select(OB.t, OB.state_code.label("code"), func.count().label("n"),
+               func.sum(OB.confidence).label("sc"))
+        .where(*conds).group_by(OB.t, OB.state_code).subquery("per_t")
     )
     a = per_t.c
     width = literal(float(bucket_s), Float)
     k = ifloor(a.t / width).label("k")
-    count_names = ["n_obs", "n_face", "n_camera_off", "n_no_face", "n_expr",
-                   *[f"c_{n}" for n in EXPRESSION_NAMES]]
-    stmt = (
-        select(k, *[func.sum(a[c]) for c in count_names], func.sum(a.sum_conf))
-        .group_by(k).order_by(k)
-    )
+    stmt = select(k, *_code_sums(a.code, a.n), func.sum(a.sc)).group_by(k).order_by(k)
     # Distinct participants per bucket cannot be summed from per-frame rows: its own pass.
     kp = ifloor(OB.t / width).label("k")
     pairs = select(kp, OB.participant_id).where(*conds).distinct().subquery("pairs")
@@ -199,7 +210,7 @@ def mood_timeline(
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt).all()]
         n_part = dict(conn.execute(stmt_p).all())
-    df = _shares(pd.DataFrame(rows, columns=["k", *count_names, "sum_conf"]))
+    df = _shares(pd.DataFrame(rows, columns=["k", *COUNT_NAMES, "sum_conf"]))
     df["n_participants"] = df["k"].map(n_part).fillna(0)
     df["mean_confidence"] = df.pop("sum_conf").astype("float64") / df["n_expr"].astype(
         "float64").replace(0.0, np.nan)
@@ -236,16 +247,23 @@ def current_state(engine: Engine, session_id: int) -> pd.DataFrame:
     return df.astype({c: "float64" for c in ["confidence", *EXPRESSION_COLUMNS]})
 
 
-def _participant_aggregate(session_ids: ColumnElement | None, session_id: int | None):  # noqa: ANN202
-    """Per (session, participant) counts: the building block of summaries and comparisons."""
-    cond = OB.session_id == session_id if session_ids is None else OB.session_id.in_(session_ids)
+def _per_participant(session_filter: ColumnElement):  # noqa: ANN202
+    """Counts per (session, participant): the building block of summaries and comparisons.
+    The inner GROUP BY follows the covering ix_observation_person, so SQLite never sorts."""
+    inner = (
+        select(OB.session_id, OB.participant_id, OB.state_code.label("code"),
+               func.count().label("n"), func.sum(OB.confidence).label("sc"),
+               func.min(OB.t).label("t_min"), func.max(OB.t).label("t_max"))
+        .where(session_filter)
+        .group_by(OB.session_id, OB.participant_id, OB.state_code)
+        .subquery("per_code")
+    )
+    c = inner.c
     return (
-        select(OB.session_id, OB.participant_id, func.min(OB.t).label("t_min"),
-               func.max(OB.t).label("t_max"), *_count_cols(),
-               func.sum(case((OB.top_expression.in_(NEGATIVE_NAMES), 1), else_=0)).label("n_neg"),
-               func.sum(OB.confidence).label("sum_conf"))
-        .where(cond)
-        .group_by(OB.session_id, OB.participant_id)
+        select(c.session_id, c.participant_id, *_code_sums(c.code, c.n),
+               func.sum(c.sc).label("sum_conf"), func.min(c.t_min).label("t_min"),
+               func.max(c.t_max).label("t_max"))
+        .group_by(c.session_id, c.participant_id)
     )
 
 
@@ -254,7 +272,7 @@ def participant_summary(engine: Engine, session_id: int) -> pd.DataFrame:
     n_obs, presence_rate (face obs / obs), camera_off_rate, one share column per
     EXPRESSION_NAMES, negative_share (Angry+Disgust+Fear+Sad), dominant_expression,
     mean_confidence."""
-    agg = _participant_aggregate(None, session_id).subquery("agg")
+    agg = _per_participant(OB.session_id == session_id).subquery("agg")
     a = agg.c
     stmt = (
         select(a.participant_id, PA.display_name, a.t_min, a.t_max, a.n_obs, a.n_face,
@@ -364,12 +382,8 @@ def session_comparison(
     presence_rate, one share column per EXPRESSION_NAMES, negative_share, n_flags (participants
     whose negative_share >= 0.5 or camera_off_rate >= 0.5: a SQL proxy for attention flags)."""
     conds = _session_filter(course, instructor, date_from, date_to)
-    ids = select(SE.id).where(*conds) if conds else None
-    per_part = (
-        _participant_aggregate(ids, None).subquery("pp")
-        if ids is not None
-        else _participant_aggregate(select(SE.id), None).where(literal(True)).subquery("pp")
-    )
+    only = OB.session_id.in_(select(SE.id).where(*conds)) if conds else true()
+    per_part = _per_participant(only).subquery("pp")
     a = per_part.c
     flag = or_(
         and_(a.n_expr > 0, a.n_neg * 2 >= a.n_expr),

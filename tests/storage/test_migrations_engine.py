@@ -18,7 +18,7 @@ def test_empty_to_head_matches_the_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     upgrade(db_url)  # by URL, as `classpulse db upgrade` does
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     tables = set(inspect(engine).get_table_names())
     assert {"class_session", "participant", "observation", "health_sample"} <= tables
     with engine.connect() as conn:
@@ -27,13 +27,13 @@ def test_empty_to_head_matches_the_models(db_url: str) -> None:
     downgrade(engine, "base")
     assert "observation" not in inspect(engine).get_table_names()
     upgrade(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     engine.dispose()
 
 
 def test_observation_indexes_exist(engine) -> None:  # noqa: ANN001
     names = {ix["name"] for ix in inspect(engine).get_indexes("observation")}
-    assert "ix_observation_session_t" in names
+    assert {"ix_observation_time", "ix_observation_person"} <= names
     uniques = {u["name"] for u in inspect(engine).get_unique_constraints("observation")}
     assert "uq_observation_frame" in uniques
 
@@ -65,3 +65,31 @@ def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLASSPULSE_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_db_url() == f"sqlite:///{tmp_path / 'classpulse' / 'classpulse.db'}"
+
+
+def test_0002_backfills_state_code_from_existing_rows(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO class_session (id, course, title, instructor, started_at, "
+            "presence_only, sample_interval_s, source) VALUES (1, 'C', 'T', '', "
+            "'2026-01-01 09:00:00', false, 1.0, '')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO participant (id, session_id, key, display_name, first_seen, last_seen) "
+            "VALUES (1, 1, 'a', 'A', '2026-01-01 09:00:00', '2026-01-01 09:00:00')"
+        )
+        for f, (state, top) in enumerate([("face", "Sad"), ("face", None), ("camera_off", None),
+                                          ("no_face", None), ("face", "Angry")]):
+            conn.exec_driver_sql(
+                "INSERT INTO observation (session_id, participant_id, t, frame_index, "
+                f"camera_state, top_expression) VALUES (1, 1, {1e9 + f}, {f}, '{state}', "
+                + ("NULL" if top is None else f"'{top}'") + ")"
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        codes = conn.exec_driver_sql(
+            "SELECT state_code FROM observation ORDER BY frame_index").scalars().all()
+    assert codes == [4, 7, 8, 9, 0]
+    engine.dispose()

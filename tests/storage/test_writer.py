@@ -166,3 +166,18 @@ def test_unreachable_postgres_keeps_buffer_until_it_returns() -> None:
         engine.dispose()
     finally:
         server.stop()
+
+
+def test_health_only_batches_and_overlong_names_are_written(engine, sid) -> None:  # noqa: ANN001
+    from storage import queries as q
+    from storage.records import HealthRecord
+
+    w = Writer(engine, flush_interval_s=0.01).start()
+    w.submit_health(HealthRecord(sid, T0, 0.0, 0, 0, False, False, None, "screen lost"))
+    assert w.flush(30) and w.health_written == 1 and w.dropped == 0
+    long = "x" * 5000  # students choose their names
+    w.submit_observations([ObservationRecord(sid, long, long, T0, 0, "face", HAPPY, 0),
+                           ObservationRecord(sid, long + "y", long, T0, 1, "face", HAPPY, 0)])
+    assert w.stop(30) and w.dropped == 0, w.last_error
+    assert count(engine) == 2 and count(engine, Participant) == 1
+    assert q.health_latest(engine, sid)["last_error"] == "screen lost"

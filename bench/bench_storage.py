@@ -1,0 +1,158 @@
+"""Storage benchmarks (issue 4), on a SQLite file and on a throwaway PostgreSQL server.
+
+Targets: >= 50,000 observations/s sustained into SQLite through the Writer; on a 60-minute,
+50-student session sampled every second (180,000 observations) the mood timeline and the
+per-student summary each <= 200 ms; the comparison query over 1,000 sessions <= 1 s.
+
+    .venv/bin/python -m bench.bench_storage [--backend sqlite|postgres|both] [--strict]
+
+Records are built before the clock starts, so the insert figure is the Writer and the database,
+not the synthetic generator. Query times are the median of --runs after one warm-up run. The
+PostgreSQL server keeps its durable defaults (fsync on). Results: bench/out/storage.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from storage import queries as q  # noqa: E402
+from storage.engine import make_engine  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.records import SessionSpec  # noqa: E402
+from storage.sessions import end_session, start_session  # noqa: E402
+from storage.synth import make_demo_db, session_records  # noqa: E402
+from storage.writer import Writer  # noqa: E402
+
+TARGETS = {"insert_obs_per_s": 50_000, "mood_timeline_ms": 200, "participant_summary_ms": 200,
+           "comparison_1000_ms": 1000}
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time in ms after one warm-up call."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def big_session(url: str, students: int, minutes: int) -> tuple[int, dict]:
+    """Insert one session at 1 s sampling through the Writer; returns (id, insert figures)."""
+    engine = make_engine(url)
+    began = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+    sid = start_session(engine, SessionSpec(course="Bench", title="60 min", instructor="B",
+                                            sample_interval_s=1.0, started_at=began))
+    t0 = time.perf_counter()
+    batches = list(session_records(sid, began, students, minutes, 1.0, np.random.default_rng(0)))
+    build_s = time.perf_counter() - t0
+    n = sum(len(b) for b in batches)
+    writer = Writer(engine, max_buffer=n + 1).start()
+    t0 = time.perf_counter()
+    for b in batches:
+        writer.submit_observations(b)
+    ok = writer.flush(600)
+    insert_s = time.perf_counter() - t0
+    writer.stop(10)
+    end_session(engine, sid, began + timedelta(minutes=minutes))
+    engine.dispose()
+    if not ok or writer.written != n:
+        raise RuntimeError(f"insert incomplete: {writer.written}/{n}, {writer.last_error}")
+    return sid, {"observations": n, "build_records_s": round(build_s, 2),
+                 "insert_s": round(insert_s, 3), "insert_obs_per_s": round(n / insert_s)}
+
+
+def run_backend(name: str, url: str, runs: int, students: int, minutes: int,
+                n_sessions: int) -> dict:
+    print(f"-- {name}: {url.split('@')[-1]}", flush=True)
+    upgrade(url)
+    sid, res = big_session(url, students, minutes)
+    print(f"   insert {res['observations']:,} obs: {res['insert_s']:.2f} s = "
+          f"{res['insert_obs_per_s']:,} obs/s", flush=True)
+    engine = make_engine(url)
+    res["mood_timeline_ms"] = timed(lambda: q.mood_timeline(engine, sid, 60), runs)
+    res["mood_timeline_10s_ms"] = timed(lambda: q.mood_timeline(engine, sid, 10), runs)
+    res["participant_summary_ms"] = timed(lambda: q.participant_summary(engine, sid), runs)
+    res["current_state_ms"] = timed(lambda: q.current_state(engine, sid), runs)
+    res["attention_inputs_60s_ms"] = timed(lambda: q.attention_inputs(engine, sid, 60), runs)
+    t0 = time.perf_counter()
+    make_demo_db(engine, n_sessions=n_sessions, n_participants=10, minutes=1, interval_s=2.0,
+                 seed=1, start=datetime(2024, 1, 1, 9, tzinfo=UTC))
+    res["build_sessions_s"] = round(time.perf_counter() - t0, 1)
+    res["comparison_sessions"] = len(q.list_sessions(engine))
+    res["comparison_1000_ms"] = timed(lambda: q.session_comparison(engine), runs)
+    res["comparison_course_ms"] = timed(
+        lambda: q.session_comparison(engine, course="Statistics"), runs)
+    res["list_sessions_ms"] = timed(lambda: q.list_sessions(engine), runs)
+    engine.dispose()
+    for k, v in res.items():
+        if k.endswith("_ms"):
+            res[k] = round(v, 1)
+            print(f"   {k:28s} {res[k]:8.1f} ms", flush=True)
+    return res
+
+
+def verdicts(res: dict) -> dict[str, bool]:
+    return {
+        k: (res[k] >= t if k == "insert_obs_per_s" else res[k] <= t)
+        for k, t in TARGETS.items() if k in res
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--students", type=int, default=50)
+    ap.add_argument("--minutes", type=int, default=60)
+    ap.add_argument("--sessions", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "storage.json")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    args = ap.parse_args(argv)
+    results: dict[str, dict] = {}
+    shape = (args.runs, args.students, args.minutes, args.sessions)
+    with tempfile.TemporaryDirectory(prefix="classpulse-bench-") as tmp:
+        if args.backend in ("sqlite", "both"):
+            results["sqlite"] = run_backend("sqlite", f"sqlite:///{tmp}/bench.db", *shape)
+        if args.backend in ("postgres", "both"):
+            from storage.pgserver import TempPostgres, find_pg_bin
+
+            if find_pg_bin() is None:
+                print("-- postgres: skipped (initdb/pg_ctl not found)")
+            else:
+                with TempPostgres(durable=True) as pg:
+                    results["postgres"] = run_backend(
+                        "postgres", pg.create_database("bench"), *shape)
+    missed = []
+    print("\ntarget                          " + "  ".join(f"{b:>10s}" for b in results))
+    for k, t in TARGETS.items():
+        cells = []
+        for b, res in results.items():
+            ok = verdicts(res).get(k)
+            cells.append(f"{res.get(k, float('nan')):>8,.0f} {'ok' if ok else 'MISS'}")
+            if not ok:
+                missed.append(f"{b}:{k}")
+        print(f"{k:22s} {'>=' if k.startswith('insert') else '<='} {t:>7,}  " + "  ".join(cells))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"targets": TARGETS, "results": results,
+                                    "missed": missed}, indent=2))
+    print(f"\nwrote {args.out}")
+    return 1 if (args.strict and missed) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
