@@ -9,6 +9,7 @@ FER-style cropping run on real faces with a known label; otherwise from a public
 
 from __future__ import annotations
 
+import copy
 import functools
 import time
 from collections.abc import Iterator
@@ -160,6 +161,7 @@ class SyntheticGallerySource:
         self.n_frames, self.realtime = n_frames, realtime
         self.last_truth: GalleryTruth | None = None
         self._rooms: dict[tuple[str, int, int], np.ndarray] = {}
+        self._replay: tuple | None = None
         self._closed = False
 
     # -- participants and events -------------------------------------------------------------
@@ -172,21 +174,37 @@ class SyntheticGallerySource:
             shirt=tuple(int(c) for c in rng.integers(70, 170, 3)))
 
     def _state(self, index: int) -> tuple[list[_Participant], int, tuple[str, ...]]:
-        """Replays events up to frame ``index``: (participants in tile order, speaker, events)."""
-        rng = np.random.default_rng(self.seed)
-        people = [self._make(i, rng) for i in range(self.n)]
-        next_id, happened = self.n, ()
-        if self.events:
-            for k in range(1, index // self.event_every + 1):
-                kind = ("join", "reorder", "leave")[k % 3]
-                if kind == "join" and len(people) < 49 and next_id < len(NAMES):
+        """Participants in tile order, the speaker and this frame's events at frame ``index``.
+
+        Events replay deterministically from the seed; the latest replay is kept, so serving
+        frames in order costs one event step per ``event_every`` frames, not a full replay.
+        People who left may rejoin once every name has been used (long demo runs)."""
+        k_target = index // self.event_every if self.events else 0
+        cached = self._replay
+        if cached is None or cached[0] > k_target:
+            rng = np.random.default_rng(self.seed)
+            cached = (0, [self._make(i, rng) for i in range(self.n)], [], self.n, rng)
+        k, people, gone, next_id, rng = cached
+        people, gone = list(people), list(gone)
+        rng = copy.deepcopy(rng)
+        happened: tuple[str, ...] = ()
+        while k < k_target:
+            k += 1
+            kind = ("join", "reorder", "leave")[k % 3]
+            if kind == "join" and len(people) < 49:
+                if next_id < len(NAMES):
                     people.append(self._make(next_id, rng))
                     next_id += 1
-                elif kind == "leave" and len(people) > 2:
-                    people.pop(int(rng.integers(0, len(people))))
-                elif kind == "reorder":
-                    rng.shuffle(people)
-                happened = (kind,) if k * self.event_every == index else ()
+                elif gone:
+                    people.append(gone.pop(0))
+            elif kind == "leave" and len(people) > 2:
+                gone.append(people.pop(int(rng.integers(0, len(people)))))
+            elif kind == "reorder":
+                rng.shuffle(people)
+            happened = (kind,) if k * self.event_every == index else ()
+        self._replay = (k, list(people), list(gone), next_id, copy.deepcopy(rng))
+        if k_target and k_target * self.event_every == index and not happened:
+            happened = (("join", "reorder", "leave")[k_target % 3],)
         speaker = (index // 2 + self.seed) % len(people)
         return people, speaker, happened
 
