@@ -2,7 +2,8 @@
 
 One run measures the issue's targets against the synthetic truth:
   * tiles exact (IoU >= 0.9, right count) on every frame: 2/9/25/49 participants x zoom/meet/teams
-    x 1366x768/1920x1080/2560x1440, several frames each with joins, leaves and reorders;
+    x 1366x768 (2 px gutters) / 1920x1080 (style's own) / 2560x1440 (12 px), several frames
+    each with joins, leaves and reorders;
   * names read exactly, for labels >= 14 px and overall;
   * faces found in camera-on tiles and reported in camera-off tiles, BlazeFace vs Haar (the
     detector is chosen by these numbers), plus how well the FER crop frames the pasted face;
@@ -39,6 +40,7 @@ from inference.face import FaceDetector, crop_for_fer, fer_square
 STYLES = ("zoom", "meet", "teams")
 COUNTS = (2, 9, 25, 49)
 SIZES = ((1366, 768), (1920, 1080), (2560, 1440))
+GUTTERS = (2, None, 12)  # per size: the thinnest, the style's own, the widest gutter
 TK_SHOW = (
     "import sys, tkinter as tk\nroot = tk.Tk()\nroot.overrideredirect(True)\n"
     "img = tk.PhotoImage(file=sys.argv[1])\nroot.geometry(f'{img.width()}x{img.height()}+0+0')\n"
@@ -60,9 +62,9 @@ def accuracy(frames_per_config: int) -> dict:
     reader = NameReader()
     for style in STYLES:
         for n in COUNTS:
-            for size in SIZES:
+            for size, gutter in zip(SIZES, GUTTERS, strict=True):
                 src = SyntheticGallerySource(n, style, size, seed=n * 7 + len(style),
-                                             event_every=2)
+                                             event_every=2, gutter=gutter)
                 grid_det = GridDetector()
                 for i in range(frames_per_config):
                     image, truth = src.render(i)
