@@ -17,9 +17,7 @@ import hashlib
 import os
 import re
 import subprocess
-import tempfile
 import unicodedata
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -141,20 +139,20 @@ def _similar(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def ocr_batch(images: list[np.ndarray], lang: str, psm: int = 7) -> list[str]:
-    """Read each image as one text line with a single tesseract process."""
+    """Read each image as one text line with a single tesseract process.
+
+    The labels go to tesseract as one multi-page TIFF on stdin, never as files: ClassPulse
+    promises that no image bytes are written to disk, not even transient temp files.
+    """
     if not images:
         return []
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    with tempfile.TemporaryDirectory(prefix="cp-ocr-") as tmp:
-        paths = []
-        for i, img in enumerate(images):
-            p = Path(tmp) / f"{i:04d}.png"
-            cv2.imwrite(str(p), img)
-            paths.append(str(p))
-        lst = Path(tmp) / "list.txt"
-        lst.write_text("\n".join(paths) + "\n")
-        res = subprocess.run(["tesseract", str(lst), "stdout", "-l", lang, "--psm", str(psm)],
-                             capture_output=True, timeout=120, env=env, check=False)
+    ok, tiff = cv2.imencodemulti(".tiff", images)
+    if not ok:
+        raise RuntimeError(f"could not encode {len(images)} name labels for OCR")
+    res = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", str(psm)],
+                         input=tiff.tobytes(), capture_output=True, timeout=120, env=env,
+                         check=False)
     if res.returncode != 0:
         raise RuntimeError(f"tesseract failed ({res.returncode}): {res.stderr[-300:]!r}")
     pages = res.stdout.decode("utf-8", "replace").split("\f")
