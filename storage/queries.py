@@ -185,33 +185,39 @@ def mood_timeline(
 ) -> pd.DataFrame:
     """Class mood per time bucket. Columns: bucket (UTC datetime, bucket start), n_obs, n_face,
     n_camera_off, n_no_face, n_participants, then one share column per EXPRESSION_NAMES, then
-    mean_confidence."""
+    mean_confidence.
+
+    Buckets are aligned to multiples of ``bucket_s`` since the epoch. ``n_participants`` is the
+    head count: the most participants observed in one sampled frame of the bucket (counting
+    distinct people per bucket would need a second full pass for a number nobody plots)."""
     if not bucket_s or bucket_s <= 0:
         raise ValueError(f"mood_timeline.bucket_s: expected > 0 seconds, got {bucket_s!r}")
-    # Two levels, because SQLite has no hash aggregate: the inner GROUP BY (t, state_code)
-    # follows the covering ix_observation_time with no sort and no table reads, leaving a few
-    # rows per frame for the bucket GROUP BY. PostgreSQL is fine either way.
+    # Three small levels instead of one big GROUP BY: SQLite has no hash aggregate, and the
+    # inner GROUP BY (t, state_code) follows the covering ix_observation_time with no sort and
+    # no table reads, leaving a few rows per frame; frames, then buckets, are cheap after that.
     conds = [OB.session_id == session_id]
     if since is not None:
         conds.append(OB.t >= _as_utc(since).timestamp())
-    per_t = (
+    per_tc = (
         select(OB.t, OB.state_code.label("code"), func.count().label("n"),
                func.sum(OB.confidence).label("sc"))
-        .where(*conds).group_by(OB.t, OB.state_code).subquery("per_t")
+        .where(*conds).group_by(OB.t, OB.state_code).subquery("per_tc")
+    )
+    c = per_tc.c
+    per_t = (
+        select(c.t, *_code_sums(c.code, c.n), func.sum(c.sc).label("sum_conf"))
+        .group_by(c.t).subquery("per_t")
     )
     a = per_t.c
-    width = literal(float(bucket_s), Float)
-    k = ifloor(a.t / width).label("k")
-    stmt = select(k, *_code_sums(a.code, a.n), func.sum(a.sc)).group_by(k).order_by(k)
-    # Distinct participants per bucket cannot be summed from per-frame rows: its own pass.
-    kp = ifloor(OB.t / width).label("k")
-    pairs = select(kp, OB.participant_id).where(*conds).distinct().subquery("pairs")
-    stmt_p = select(pairs.c.k, func.count()).group_by(pairs.c.k)
+    k = ifloor(a.t / literal(float(bucket_s), Float)).label("k")
+    stmt = (
+        select(k, *[func.sum(a[n]) for n in COUNT_NAMES], func.sum(a.sum_conf),
+               func.max(a.n_obs))
+        .group_by(k).order_by(k)
+    )
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt).all()]
-        n_part = dict(conn.execute(stmt_p).all())
-    df = _shares(pd.DataFrame(rows, columns=["k", *COUNT_NAMES, "sum_conf"]))
-    df["n_participants"] = df["k"].map(n_part).fillna(0)
+    df = _shares(pd.DataFrame(rows, columns=["k", *COUNT_NAMES, "sum_conf", "n_participants"]))
     df["mean_confidence"] = df.pop("sum_conf").astype("float64") / df["n_expr"].astype(
         "float64").replace(0.0, np.nan)
     df.insert(0, "bucket", _epoch(df.pop("k") * float(bucket_s)))
