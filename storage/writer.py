@@ -121,6 +121,7 @@ class Writer:
         self._flush_waiters = 0
         self._busy = False
         self._stopping = False
+        self._abandoned = False
         self._thread: threading.Thread | None = None
         self._pids: dict[tuple[int, str], int] = {}
         self._drops_unlogged = 0
@@ -225,6 +226,9 @@ class Writer:
             self._stopping = True
             self._cond.notify_all()
         self._thread.join(timeout)
+        if self._thread.is_alive():  # the DB is still down: give up at the next backoff
+            self._abandoned = True
+            self._thread.join(self.max_backoff_s + 1)
         left = self.pending
         if left:
             log.error("storage writer stopped with %d records NOT written (last error: %s)",
@@ -286,9 +290,10 @@ class Writer:
                     self.pending, message)
 
     def _sleep_or_stop(self, seconds: float) -> bool:
-        """Back off; while stopping keep retrying until stop()'s join times out (daemon)."""
+        """Back off. True once stop() has timed out waiting for the database: then the thread
+        ends and the unwritten records are reported by stop() instead of retried forever."""
         time.sleep(seconds)
-        return False
+        return self._abandoned
 
     def _committed(self, n_obs: int, n_health: int, ok: bool, error: str | None = None) -> None:
         with self._cond:

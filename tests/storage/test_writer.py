@@ -181,3 +181,19 @@ def test_health_only_batches_and_overlong_names_are_written(engine, sid) -> None
     assert w.stop(30) and w.dropped == 0, w.last_error
     assert count(engine) == 2 and count(engine, Participant) == 1
     assert q.health_latest(engine, sid)["last_error"] == "screen lost"
+
+
+def test_stop_gives_up_on_a_dead_database_and_reports_it(tmp_path, caplog) -> None:  # noqa: ANN001
+    url = f"sqlite:///{tmp_path / 'dead.db'}"
+    upgrade(url)
+    engine = make_engine(url, busy_timeout_ms=10)
+    sid = start_session(engine, SessionSpec(course="C", title="T", started_at=T0))
+    blocker = sqlite3.connect(tmp_path / "dead.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    w = Writer(engine, flush_interval_s=0.01, max_backoff_s=0.05).start()
+    w.submit_observations(frames(sid, 0, 1)[0])
+    with caplog.at_level("ERROR"):
+        assert w.stop(0.3) is False
+    assert "10 records NOT written" in caplog.text and w.pending == 10
+    assert not w._thread.is_alive()
+    blocker.close()
