@@ -26,6 +26,7 @@ from classpulse.stages import CaptureStage, HealthStage, HealthState, InferenceS
 from storage.records import SessionSpec
 
 log = logging.getLogger("classpulse.worker")
+RECONCILE_EVERY_S = 10.0
 
 
 def live_clock(frame: Frame) -> tuple[float, datetime]:
@@ -171,10 +172,28 @@ class Worker:
             ("capture", self.capture.run),
             ("inference", self.inference.run),
             ("health", self.health_stage.run),
+            ("reconcile", self._reconcile_loop),
         ):
             th = threading.Thread(target=target, name=f"classpulse-{name}", daemon=True)
             th.start()
             self.threads.append(th)
+
+    def _reconcile_loop(self) -> None:
+        """Keep closing crashed sessions while this one runs. Why: a worker restarted seconds
+        after a kill -9 finds the crashed session silent for less than the quiet period, so the
+        start-up pass leaves it open; without this it would stay "live" until the next start.
+        Skipped right after a database outage, while our own backlog (health included) may still
+        be unwritten and our own session could look silent."""
+        retries = self.writer.retries if self.writer is not None else 0
+        while not self.stop_event.wait(RECONCILE_EVERY_S):
+            now = self.writer.retries if self.writer is not None else 0
+            if now != retries:
+                retries = now
+                continue
+            try:
+                self.reconcile_crashed_sessions()
+            except Exception:  # noqa: BLE001 - the database may be down; try again next tick
+                log.debug("periodic reconcile failed", exc_info=True)
 
     # ---- running and shutdown -----------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> None:
