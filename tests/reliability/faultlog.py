@@ -22,27 +22,31 @@ def log_path() -> Path:
     return Path(env) if env else ROOT / "runs" / "reliability" / "faults.jsonl"
 
 
-def record(fault: str, survived: bool, rows_lost: int, **detail: object) -> None:
-    """Append one trial. ``survived``: the product met every promise for this trial."""
+def record(fault: str, survived: bool, rows_lost: int | None, **detail: object) -> None:
+    """Append one trial. ``survived``: the product met every promise for this trial;
+    ``rows_lost`` None: not measurable in this trial (no side log of submitted rows)."""
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    row = {"fault": fault, "survived": bool(survived), "rows_lost": int(rows_lost),
+    row = {"fault": fault, "survived": bool(survived),
            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **detail}
+    row["rows_lost"] = None if rows_lost is None else int(rows_lost)
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(row, default=str) + "\n")
 
 
-def summarise(path: Path | None = None) -> list[tuple[str, int, int, int]]:
-    """(fault, trials, survived, rows lost) per fault, in first-seen order."""
+def summarise(path: Path | None = None) -> list[tuple[str, int, int, int | None]]:
+    """(fault, trials, survived, rows lost or None if never measured) per fault, in first-seen
+    order."""
     path = path or log_path()
-    table: dict[str, list[int]] = {}
+    table: dict[str, list] = {}
     if path.exists():
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             row = json.loads(line)
-            t = table.setdefault(row["fault"], [0, 0, 0])
+            t = table.setdefault(row["fault"], [0, 0, None])
             t[0] += 1
             t[1] += bool(row["survived"])
-            t[2] += int(row["rows_lost"])
+            if row.get("rows_lost") is not None:
+                t[2] = (t[2] or 0) + int(row["rows_lost"])
     return [(fault, *vals) for fault, vals in table.items()]
