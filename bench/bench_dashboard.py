@@ -33,16 +33,26 @@ def _seed_module():  # noqa: ANN202
 def build_report_db(path: Path) -> str:
     """One 60-minute session with 50 participants sampled every 2 s (90,000 observations)."""
     url = f"sqlite:///{path}"
-    if not path.exists():
+    if path.exists():
+        _migrate(url)
+    else:
         seed = _seed_module()
         seed.seed_session(url, n=50, minutes=60, hostile=True, planted=True)
     return url
+
+
+def _migrate(url: str) -> None:
+    """A database kept from an earlier run gets the current schema (storage may have moved)."""
+    from storage.migrate import upgrade
+
+    upgrade(url)
 
 
 def build_compare_db(path: Path, n_sessions: int = 1000) -> str:
     """``n_sessions`` short sessions over ~2 years, 4 courses, 3 instructors, 12 students each."""
     url = f"sqlite:///{path}"
     if path.exists():
+        _migrate(url)
         return url
     seed = _seed_module()
     courses = ["Biology 101", "Chemistry 201", "Physics 110", "History 105"]
@@ -105,7 +115,7 @@ def wait_rendered(driver, selectors: list[str], timeout: float = 30.0) -> float:
 
 REPORT_READY = ["#report-timeline .main-svg", "#report-engagement .main-svg",
                 "#report-table td", "#report-title"]
-COMPARE_READY = ["#cmp-mood .main-svg .bars", "#cmp-presence .main-svg .scatterlayer",
+COMPARE_READY = ["#cmp-mood .main-svg .trace", "#cmp-presence .main-svg .scatterlayer",
                  "#cmp-flags .main-svg", "#cmp-n-sessions", "#cmp-pane-a .main-svg",
                  "#cmp-pane-b .main-svg"]
 LIVE_READY = ["#live-timeline .main-svg", "#live-gallery-grid", "#live-health"]

@@ -1,8 +1,8 @@
 """The Dash app factory and the server entry point.
 
-Routing is a single ``dcc.Location`` callback rather than Dash's global page registry, because
-the registry is process-wide and tests (and the bench) build several apps with different databases
-in one process. Every callback is registered on its own app for the same reason.
+Routing is our own (dashboard/shell.py) rather than Dash's global page registry, because the
+registry is process-wide and tests (and the bench) build several apps with different databases in
+one process. Every callback is registered on its own app for the same reason.
 """
 
 from __future__ import annotations
@@ -13,22 +13,17 @@ import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import dash
 import dash_auth
-import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html, no_update
 from sqlalchemy import Engine
 
-from dashboard import components as ui
+from dashboard import shell
 from dashboard.attention import AttentionConfig
 from dashboard.pages import compare, live, report
-from storage import queries as q
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).parent / "assets"
-PAGES = {"/": "live", "/live": "live", "/report": "report", "/compare": "compare"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,110 +63,6 @@ def _add_auth(app: dash.Dash, username: str, password: str) -> None:
     _SafeBasicAuth(app, auth_func=check)
 
 
-def _navbar() -> dbc.Navbar:
-    links = [
-        dbc.NavLink("Live", href="/live", id="nav-live"),
-        dbc.NavLink("Report", href="/report", id="nav-report"),
-        dbc.NavLink("Compare", href="/compare", id="nav-compare"),
-    ]
-    picker = html.Div(html.Div(
-        [
-            html.Span("Session", className="cp-note me-2"),
-            dcc.Dropdown(id="session-picker", clearable=False, className="cp-picker",
-                         placeholder="No sessions yet"),
-            html.Span(id="session-badges"),
-        ],
-        className="d-flex align-items-center",
-    ), id="session-picker-box")
-    return dbc.Navbar(
-        dbc.Container(
-            [
-                html.A([html.Span(className="cp-brand-dot"), "ClassPulse"], href="/live",
-                       className="navbar-brand cp-brand"),
-                dbc.Nav(links, className="me-auto gap-1", navbar=True),
-                picker,
-            ],
-            fluid=True,
-        ),
-        color="white",
-        className="cp-navbar py-2",
-    )
-
-
-def _layout() -> html.Div:
-    return html.Div(
-        [
-            dcc.Location(id="url"),
-            dcc.Interval(id="sessions-tick", interval=10_000),
-            dcc.Store(id="has-sessions"),
-            _navbar(),
-            dbc.Container(html.Div(id="page"), fluid=True, className="cp-main"),
-        ]
-    )
-
-
-def _session_from_search(search: str | None) -> int | None:
-    values = parse_qs((search or "").lstrip("?")).get("session", [])
-    try:
-        return int(values[0]) if values else None
-    except ValueError:
-        return None
-
-
-def _register_shell(app: dash.Dash, ctx: AppContext) -> None:
-    @app.callback(
-        Output("session-picker", "options"),
-        Output("session-picker", "value"),
-        Output("has-sessions", "data"),
-        Input("sessions-tick", "n_intervals"),
-        Input("url", "search"),
-        State("session-picker", "value"),
-        State("has-sessions", "data"),
-    )
-    def refresh_sessions(_n, search, current, had):  # noqa: ANN001
-        sessions = q.list_sessions(ctx.engine)
-        has = not sessions.empty
-        rows = sessions.to_dict("records") if has else []
-        options = [{"label": ui.session_label(r), "value": int(r["session_id"])} for r in rows]
-        ids = {o["value"] for o in options}
-        wanted = _session_from_search(search)
-        if dash.ctx.triggered_id == "url" and wanted in ids:
-            value = wanted
-        elif current in ids:
-            value = current
-        else:
-            value = q.latest_session_id(ctx.engine) if has else None
-        return options, value, (has if has != had else no_update)
-
-    @app.callback(
-        Output("page", "children"),
-        Output("session-picker-box", "style"),
-        Output("nav-live", "active"),
-        Output("nav-report", "active"),
-        Output("nav-compare", "active"),
-        Input("url", "pathname"),
-        Input("has-sessions", "data"),
-    )
-    def route(pathname, has):  # noqa: ANN001
-        page = PAGES.get(pathname or "/")
-        active = [page == "live", page == "report", page == "compare"]
-        hide = {"display": "none"} if page == "compare" or not has else {}
-        if page is None:
-            body = ui.empty_state("Page not found", f"There is no page at {pathname!s:.200}.",
-                                  hint="/live  /report  /compare")
-        elif not has:
-            body = ui.first_run()
-        else:
-            body = {"live": live.layout, "report": report.layout,
-                    "compare": compare.layout}[page](ctx)
-        return body, hide, *active
-
-    @app.callback(Output("session-badges", "children"), Input("session-picker", "value"))
-    def badges(session_id):  # noqa: ANN001
-        info = q.get_session(ctx.engine, int(session_id)) if session_id is not None else None
-        return [ui.live_badge(info), ui.presence_badge(info)]
-
-
 def create_app(
     db_url: str,
     *,
@@ -195,9 +86,12 @@ def create_app(
         suppress_callback_exceptions=True,
         serve_locally=True,
         update_title=None,
+        # shell.serve_layout reads the page's path from the layout request's Referer
+        meta_tags=[{"name": "referrer", "content": "same-origin"},
+                   {"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.layout = _layout()
-    _register_shell(app, ctx)
+    app.layout = lambda: shell.serve_layout(ctx)  # per page load: see dashboard/shell.py
+    shell.register(app, ctx)
     live.register(app, ctx)
     report.register(app, ctx)
     compare.register(app, ctx)

@@ -3,7 +3,7 @@
 The observations CSV is storage/export.py's streaming exporter; the per-student CSV is built here
 from participant_summary. Either way a cell that a spreadsheet would run as a formula (a name like
 ``=HYPERLINK(...)``) is neutralised with a leading apostrophe. The HTML report is one file with
-plotly.js inlined and a Content-Security-Policy that forbids any network fetch, so it opens
+plotly.js (basic bundle) inlined and a Content-Security-Policy that forbids any network fetch, so it opens
 offline and a hostile name cannot load or run anything: every name is HTML-escaped.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 import plotly.io as pio
@@ -21,6 +22,9 @@ from dashboard import components as ui
 from dashboard import figures as fg
 from storage import queries as q
 
+# The same partial plotly.js bundle the dashboard serves (scatter, bar, pie: all these figures
+# need), inlined once: 1.2 MB instead of the full 4.6 MB bundle.
+PLOTLY_JS = Path(__file__).parent / "assets" / "plotly-basic.min.js"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 PARTICIPANT_COLUMNS = [
     "display_name", "n_obs", "presence_rate", "camera_off_rate", *fg.EXPRESSION_NAMES,
@@ -110,9 +114,9 @@ def html_report(engine: Engine, session_id: int) -> str:
             timeline, presence_only=info.presence_only, moments=moments)),
         ("Engagement index", fg.engagement_figure(timeline, presence_only=info.presence_only)),
     ]
-    parts = []
-    for i, (title, fig) in enumerate(figs):
-        div = pio.to_html(fig, include_plotlyjs=(i == 0), full_html=False,
+    parts = [f"<script>{PLOTLY_JS.read_text(encoding='utf-8')}</script>"]
+    for title, fig in figs:
+        div = pio.to_html(fig, include_plotlyjs=False, full_html=False,
                           config={"displaylogo": False, "responsive": True})
         parts.append(f"<h2>{html.escape(title)}</h2>{div}")
     moment_items = "".join(

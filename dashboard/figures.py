@@ -38,11 +38,13 @@ PRESENCE_ONLY_REASON = (
     "Presence-only session: expression inference was off, so there are no expressions to show."
 )
 NO_FACES_REASON = "No faces were read in this period, so there are no expressions to show."
+MAX_BARS = 80
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
 def _base_layout(fig: go.Figure, *, height: int, uirevision: str | None = None) -> go.Figure:
     fig.update_layout(
+        template="none",  # our own styling below; plotly's default template is ~10 KB a figure
         height=height,
         margin={"l": 48, "r": 16, "t": 28, "b": 40},
         paper_bgcolor="rgba(0,0,0,0)",
@@ -52,8 +54,8 @@ def _base_layout(fig: go.Figure, *, height: int, uirevision: str | None = None) 
         hovermode="x unified",
         uirevision=uirevision,
     )
-    fig.update_xaxes(showgrid=False, linecolor="#dee2e6")
-    fig.update_yaxes(gridcolor="#f1f3f5", zeroline=False)
+    fig.update_xaxes(showgrid=False, linecolor="#dee2e6", showline=True, ticks="")
+    fig.update_yaxes(gridcolor="#eef0f2", zeroline=False, showline=False, ticks="")
     return fig
 
 
@@ -255,7 +257,7 @@ def participant_figure(obs: pd.DataFrame, *, presence_only: bool = False) -> go.
         mask = (label == name).to_numpy()
         if not mask.any():
             continue
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(
             x=ts[mask], y=[name.replace("_", " ")] * int(mask.sum()), mode="markers", name=name,
             marker={"color": COLORS[name], "size": 7, "symbol": "square",
                     "line": {"width": 0.5, "color": "#adb5bd"}},
@@ -275,25 +277,45 @@ def _trend(x: pd.Series, y: pd.Series) -> tuple[pd.Series, np.ndarray] | None:
         return None
     t = (pd.to_datetime(x, utc=True) - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()
     slope, icpt = np.polyfit(t[ok], y.to_numpy(dtype=float)[ok], 1)
-    return x[ok], slope * t[ok] + icpt
+    ends = [int(np.argmin(np.where(ok, t, np.inf))), int(np.argmax(np.where(ok, t, -np.inf)))]
+    return x.iloc[ends], slope * t[ends] + icpt  # a straight line: its two ends suffice
 
 
 def compare_mood_figure(comp: pd.DataFrame) -> go.Figure:
-    """Mood mix per session over time (stacked %), sessions with expressions only."""
+    """Mood mix over sessions (stacked %), sessions with expressions only: one bar per session,
+    or past MAX_BARS sessions a weekly average as stacked areas (7 paths instead of 7n bars, and
+    readable)."""
     data = comp[~comp["presence_only"].astype(bool)] if not comp.empty else comp
     if data.empty:
         return empty_figure("No sessions with expressions match these filters.", height=300)
-    fig = go.Figure()
+    bars = len(data) <= MAX_BARS
     x = pd.to_datetime(data["started_at"], utc=True)
+    if bars:
+        mix = data[list(STACK_ORDER)].fillna(0)
+        hover = "session %{customdata}: %{y:.0f}%"
+        custom = data["session_id"].to_numpy()
+    else:
+        mix = data[list(STACK_ORDER)].fillna(0).set_index(x).resample("W-MON").mean().dropna()
+        x = mix.index
+        hover = "week of %{x|%Y-%m-%d}: %{y:.0f}%"
+        custom = None
+    fig = go.Figure()
     for name in STACK_ORDER:
-        fig.add_trace(go.Bar(
-            x=x, y=(data[name].fillna(0) * 100).round(1), name=name,
-            marker={"color": COLORS[name], "line": {"width": 0}},
-            customdata=data["session_id"], hovertemplate="session %{customdata}: %{y:.0f}%",
-        ))
+        common = {"x": x, "y": (mix[name] * 100).round(1).to_numpy(), "name": name,
+                  "customdata": custom, "hovertemplate": hover}
+        if bars:
+            fig.add_trace(go.Bar(marker={"color": COLORS[name], "line": {"width": 0}}, **common))
+        else:
+            fig.add_trace(go.Scatter(mode="lines", stackgroup="mix", fillcolor=COLORS[name],
+                                     line={"width": 0.5, "color": COLORS[name]}, **common))
     fig.update_layout(barmode="stack", bargap=0.05)
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
-    return _base_layout(fig, height=300)
+    fig = _base_layout(fig, height=300)
+    if not bars:
+        fig.add_annotation(text=f"weekly average of {len(data):,} sessions", showarrow=False,
+                           xref="paper", yref="paper", x=1, y=1.12, xanchor="right",
+                           font={"size": 11, "color": "#6c757d"})
+    return fig
 
 
 def compare_metric_figure(

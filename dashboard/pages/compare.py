@@ -6,17 +6,20 @@ sessions cost one round trip; the side-by-side panes reuse that frame plus one m
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, dcc, html
-from dash.exceptions import PreventUpdate
+from dash import Input, Output, dcc, html, no_update
 
 from dashboard import components as ui
 from dashboard import figures as fg
 from storage import queries as q
 
+MAX_PICK = 150
 GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False}
 
 
@@ -42,7 +45,7 @@ def layout(ctx) -> html.Div:  # noqa: ANN001
             filters,
             html.Div(id="cmp-summary", className="d-flex flex-wrap gap-4 mb-3"),
             dbc.Row(
-                [dbc.Col(ui.card("Mood mix per session",
+                [dbc.Col(ui.card("Mood mix over sessions",
                                  dcc.Graph(id="cmp-mood", config=GRAPH_CONFIG)), lg=12)],
                 className="g-3 mb-3",
             ),
@@ -81,6 +84,13 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
+def _pick_options(comp: pd.DataFrame) -> list[dict]:
+    """Newest MAX_PICK sessions of the filtered set: a dropdown of 1,000 entries is slow to draw
+    and no easier to use; the filters narrow it, and every chart point names its session."""
+    rows = comp.iloc[::-1].head(MAX_PICK).to_dict("records")
+    return [{"label": ui.session_label(r), "value": int(r["session_id"])} for r in rows]
+
+
 def _summary(comp: pd.DataFrame) -> list:
     if comp.empty:
         return [html.P("No sessions match these filters.", className="text-muted mb-0")]
@@ -111,7 +121,9 @@ def _pane(ctx, comp: pd.DataFrame, session_id) -> html.Div:  # noqa: ANN001
         stats.append(ui.stat("negative", f"{float(r['negative_share'] or 0):.0%}"))
     return html.Div([
         html.H6([ui.name_text(r["course"], max_chars=40), " — ",
-                 ui.name_text(r["title"], max_chars=60), ui.presence_badge(info)]),
+                 ui.name_text(r["title"], max_chars=60), ui.presence_badge(info),
+                 dcc.Link("report →", href=f"/report?session={info.id}",
+                          className="ms-2 small")]),
         html.Div(ui.fmt_time(info.started_at) + " · instructor ", className="cp-note d-inline"),
         html.Span(ui.name_text(r["instructor"], max_chars=40), className="cp-note"),
         html.Div(stats, className="d-flex flex-wrap gap-3 my-2"),
@@ -121,11 +133,37 @@ def _pane(ctx, comp: pd.DataFrame, session_id) -> html.Div:  # noqa: ANN001
     ])
 
 
+class _ComparisonCache:
+    """The last few session_comparison results for a few seconds. Why: the charts and the
+    side-by-side panes are separate callbacks (so picking A/B does not redraw the charts), and
+    both need the same frame; over 1,000 sessions the query is the slowest part of the page.
+    The lock makes a concurrent second caller wait for the first's result, not run it again."""
+
+    def __init__(self, ttl_s: float = 10.0, size: int = 8) -> None:
+        self.ttl_s, self.size = ttl_s, size
+        self._lock = threading.Lock()
+        self._items: dict[tuple, tuple[float, pd.DataFrame]] = {}
+
+    def get(self, ctx, key: tuple) -> pd.DataFrame:  # noqa: ANN001
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                return hit[1]
+            course, instructor, start, end = key
+            df = q.session_comparison(ctx.engine, course=course or None,
+                                      instructor=instructor or None,
+                                      date_from=_day(start), date_to=_day(end))
+            if len(self._items) >= self.size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (time.monotonic(), df)
+            return df
+
+
 def register(app, ctx) -> None:  # noqa: ANN001
+    cache = _ComparisonCache()
+
     def load(course, instructor, start, end) -> pd.DataFrame:  # noqa: ANN001
-        return q.session_comparison(ctx.engine, course=course or None,
-                                    instructor=instructor or None,
-                                    date_from=_day(start), date_to=_day(end))
+        return cache.get(ctx, (course, instructor, start, end))
 
     @app.callback(
         Output("cmp-summary", "children"),
@@ -136,39 +174,32 @@ def register(app, ctx) -> None:  # noqa: ANN001
         Output("cmp-b", "options"),
         Output("cmp-a", "value"),
         Output("cmp-b", "value"),
+        Output("cmp-pane-a", "children"),
+        Output("cmp-pane-b", "children"),
         Input("cmp-course", "value"),
         Input("cmp-instructor", "value"),
         Input("cmp-dates", "start_date"),
         Input("cmp-dates", "end_date"),
+        Input("cmp-a", "value"),
+        Input("cmp-b", "value"),
     )
-    def render(course, instructor, start, end):  # noqa: ANN001
+    def render(course, instructor, start, end, a, b):  # noqa: ANN001
+        """One round trip for the whole page; picking A or B redraws only the panes (a
+        circular callback: A/B are both set here and listened to here)."""
         comp = load(course, instructor, start, end)
-        newest_first = comp.iloc[::-1]
-        options = [{"label": ui.session_label(r), "value": int(r["session_id"])}
-                   for r in newest_first.to_dict("records")]
-        a = options[1]["value"] if len(options) > 1 else None
-        b = options[0]["value"] if options else None
+        if dash.ctx.triggered_id in ("cmp-a", "cmp-b"):
+            keep = [no_update] * 8
+            return (*keep, _pane(ctx, comp, a), _pane(ctx, comp, b))
+        options = _pick_options(comp)
+        ids = set(comp["session_id"].astype(int)) if not comp.empty else set()
+        newest = comp["session_id"].iloc[::-1].astype(int).tolist()
+        a = a if a in ids else (newest[1] if len(newest) > 1 else None)
+        b = b if b in ids else (newest[0] if newest else None)
         return (
             _summary(comp),
             fg.compare_mood_figure(comp),
             fg.compare_metric_figure(comp, "presence_rate", label="presence", percent=True,
                                      color="#2b6777"),
             fg.compare_metric_figure(comp, "n_flags", label="flags", color="#e8a33d"),
-            options, options, a, b,
+            options, options, a, b, _pane(ctx, comp, a), _pane(ctx, comp, b),
         )
-
-    @app.callback(
-        Output("cmp-pane-a", "children"),
-        Output("cmp-pane-b", "children"),
-        Input("cmp-a", "value"),
-        Input("cmp-b", "value"),
-        Input("cmp-course", "value"),
-        Input("cmp-instructor", "value"),
-        Input("cmp-dates", "start_date"),
-        Input("cmp-dates", "end_date"),
-    )
-    def panes(a, b, course, instructor, start, end):  # noqa: ANN001
-        if a is None and b is None:
-            raise PreventUpdate
-        comp = load(course, instructor, start, end)
-        return _pane(ctx, comp, a), _pane(ctx, comp, b)

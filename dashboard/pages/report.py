@@ -1,15 +1,17 @@
 """Report page: any past (or the live) session after the fact.
 
-The timeline marks notable moments; the participant table sorts natively in the browser (no
-ranking column, no default "worst first" order: it starts in name order); clicking a row opens
-that participant's drill-down. Exports go through dcc.Download.
+The timeline marks notable moments; the participant table is a plain HTML table sorted on the
+server from a small dcc.Store (no DataTable: its lazy bundle cost more than the rest of the page
+to draw); it has no ranking column and starts in name order, not "worst first". Clicking a name
+opens that participant's drill-down. Exports go through dcc.Download.
 """
 
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, dash_table, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import components as ui
@@ -18,7 +20,10 @@ from dashboard import figures as fg
 from storage import queries as q
 
 GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False}
-PCT_COLUMNS = ["presence", "camera_off", "negative", "happy", "neutral"]
+COLUMNS = [("name", "Name"), ("presence", "Presence"), ("camera_off", "Camera off"),
+           ("dominant", "Dominant"), ("negative", "Negative"), ("happy", "Happy"),
+           ("neutral", "Neutral"), ("n_obs", "Samples")]
+EXPRESSION_COLUMNS = {"dominant", "negative", "happy", "neutral"}
 
 
 def layout(ctx) -> html.Div:  # noqa: ANN001, ARG001
@@ -57,14 +62,16 @@ def layout(ctx) -> html.Div:  # noqa: ANN001, ARG001
                                                         config=GRAPH_CONFIG),
                                               html.P(fg.ENGAGEMENT_FORMULA,
                                                      className="cp-note mb-0")])), lg=4),
-                    dbc.Col(ui.card("Participants (click a row for details)",
-                                    html.Div(id="report-table-box")), lg=8),
+                    dbc.Col(ui.card("Participants (click a name for details)",
+                                    html.Div([dcc.Store(id="report-rows"),
+                                              html.Div(id="report-table-box",
+                                                       className="cp-table-box")])), lg=8),
                 ],
                 className="g-3 mb-3",
             ),
             ui.card("Participant details", html.Div(id="report-drill",
                                                      children=html.P(
-                                                         "Click a participant in the table.",
+                                                         "Click a name in the table.",
                                                          className="text-muted mb-0"))),
         ],
         id="report-page",
@@ -100,44 +107,54 @@ def _moments_list(moments: pd.DataFrame, info: q.SessionInfo) -> html.Div:
     return html.Div([note, html.Ul(items, className="ps-3 mb-0", id="report-moment-items")])
 
 
-def _table(summary: pd.DataFrame, presence_only: bool) -> dash_table.DataTable:
-    def pct(col: str) -> pd.Series:
-        return (summary[col].astype(float).fillna(0) * 100).round(0) if col in summary else 0
+def table_rows(summary: pd.DataFrame) -> list[dict]:
+    """The table's rows as plain JSON (kept in a dcc.Store, so sorting needs no query)."""
+    def pct(col: str) -> list:
+        if col not in summary:
+            return [0] * len(summary)
+        return [int(round(v)) for v in summary[col].astype(float).fillna(0) * 100]
 
-    data = pd.DataFrame({
-        "id": summary["participant_id"].astype(int),
-        "name": [ui.clean_name(n, 120) for n in summary["display_name"]],
-        "presence": pct("presence_rate"),
-        "camera_off": pct("camera_off_rate"),
-        "dominant": summary.get("dominant_expression", pd.Series(dtype=object)).fillna("–"),
-        "negative": pct("negative_share"),
-        "happy": pct("Happy"),
-        "neutral": pct("Neutral"),
-        "n_obs": summary["n_obs"].astype(int),
-    })
-    data = data.sort_values("name", key=lambda s: s.str.casefold(), kind="stable")
-    columns = [{"name": "Name", "id": "name"},
-               {"name": "Presence %", "id": "presence", "type": "numeric"},
-               {"name": "Camera off %", "id": "camera_off", "type": "numeric"}]
-    if not presence_only:
-        columns += [{"name": "Dominant", "id": "dominant"},
-                    {"name": "Negative %", "id": "negative", "type": "numeric"},
-                    {"name": "Happy %", "id": "happy", "type": "numeric"},
-                    {"name": "Neutral %", "id": "neutral", "type": "numeric"}]
-    columns.append({"name": "Samples", "id": "n_obs", "type": "numeric"})
-    return dash_table.DataTable(
-        id="report-table", data=data.to_dict("records"), columns=columns,
-        sort_action="native", page_action="native", page_size=15,
-        style_table={"overflowX": "auto"},
-        style_cell={"padding": "6px 8px", "border": "none", "borderBottom": "1px solid #eef0f2",
-                    "maxWidth": "16rem", "overflow": "hidden", "textOverflow": "ellipsis",
-                    "unicodeBidi": "isolate", "textAlign": "left"},
-        style_cell_conditional=[{"if": {"column_id": "name"}, "width": "13rem",
-                                 "maxWidth": "13rem", "minWidth": "8rem"}],
-        style_header={"fontWeight": 600, "backgroundColor": "#f5f6f8", "border": "none"},
-        style_as_list_view=True,
-        css=[{"selector": ".dash-spreadsheet tr:hover td", "rule": "background: #f1f6f7;"}],
-    )
+    dominant = summary.get("dominant_expression", pd.Series([None] * len(summary)))
+    return [
+        {"id": int(pid), "name": ui.clean_name(name, 120), "presence": p, "camera_off": c,
+         "dominant": str(d) if isinstance(d, str) else "–", "negative": n, "happy": h,
+         "neutral": u, "n_obs": int(k)}
+        for pid, name, p, c, d, n, h, u, k in zip(
+            summary["participant_id"], summary["display_name"], pct("presence_rate"),
+            pct("camera_off_rate"), dominant, pct("negative_share"), pct("Happy"),
+            pct("Neutral"), summary["n_obs"], strict=True)
+    ]
+
+
+def sort_rows(rows: list[dict], col: str, asc: bool) -> list[dict]:
+    """Stable sort; names compare case-insensitively. Starts in name order: no ranking."""
+    def key(r: dict):  # noqa: ANN202
+        v = r.get(col)
+        return v.casefold() if isinstance(v, str) else v
+
+    return sorted(rows, key=key, reverse=not asc)
+
+
+def _table(rows: list[dict], presence_only: bool, col: str = "name", asc: bool = True):  # noqa: ANN202
+    cols = [c for c in COLUMNS if not (presence_only and c[0] in EXPRESSION_COLUMNS)]
+    head = html.Tr([
+        html.Th(html.Button(
+            label + ((" ▲" if asc else " ▼") if key == col else ""),
+            id={"type": "report-sort", "col": key}, className="cp-sort", n_clicks=0,
+            title=f"Sort by {label}"))
+        for key, label in cols
+    ])
+    body = []
+    for r in sort_rows(rows, col, asc):
+        cells = [html.Td(html.Button(ui.name_text(r["name"], max_chars=40),
+                                     id={"type": "report-drill", "pid": r["id"]},
+                                     className="cp-link", n_clicks=0,
+                                     title="Show this participant's details"))]
+        cells += [html.Td(f"{r[key]}" if key in ("dominant", "n_obs") else f"{r[key]}%")
+                  for key, _ in cols[1:]]
+        body.append(html.Tr(cells))
+    return html.Table([html.Thead(head), html.Tbody(body)], id="report-table",
+                      className="table table-sm table-hover cp-table mb-0")
 
 
 def register(app, ctx) -> None:  # noqa: ANN001
@@ -147,6 +164,7 @@ def register(app, ctx) -> None:  # noqa: ANN001
         Output("report-moments", "children"),
         Output("report-engagement", "figure"),
         Output("report-table-box", "children"),
+        Output("report-rows", "data"),
         Input("session-picker", "value"),
     )
     def render(session_id):  # noqa: ANN001
@@ -163,26 +181,46 @@ def register(app, ctx) -> None:  # noqa: ANN001
         po = info.presence_only
         moments = fg.notable_moments(timeline, presence_only=po)
         rev = f"report-{info.id}"
+        rows = table_rows(summary)
         return (
             _header(info, summary, end),
             fg.mood_timeline_figure(timeline, presence_only=po, uirevision=rev, moments=moments,
                                     height=320),
             _moments_list(moments, info),
             fg.engagement_figure(timeline, presence_only=po, uirevision=rev, height=260),
-            _table(summary, po) if not summary.empty else html.P(
+            _table(rows, po) if rows else html.P(
                 "No participants were seen.", className="text-muted mb-0"),
+            {"rows": rows, "presence_only": po, "col": "name", "asc": True},
         )
 
     @app.callback(
-        Output("report-drill", "children"),
-        Input("report-table", "active_cell"),
-        State("session-picker", "value"),
+        Output("report-table-box", "children", allow_duplicate=True),
+        Output("report-rows", "data", allow_duplicate=True),
+        Input({"type": "report-sort", "col": ALL}, "n_clicks"),
+        State("report-rows", "data"),
+        prevent_initial_call=True,
     )
-    def drill(cell, session_id):  # noqa: ANN001
-        if not cell or session_id is None or cell.get("row_id") is None:
+    def sort(clicks, data):  # noqa: ANN001
+        trigger = dash.ctx.triggered_id
+        if not data or trigger is None or not any(clicks):
+            raise PreventUpdate
+        col = trigger["col"]
+        asc = not data["asc"] if col == data["col"] else True
+        data = {**data, "col": col, "asc": asc}
+        return _table(data["rows"], data["presence_only"], col, asc), data
+
+    @app.callback(
+        Output("report-drill", "children"),
+        Input({"type": "report-drill", "pid": ALL}, "n_clicks"),
+        State("session-picker", "value"),
+        prevent_initial_call=True,
+    )
+    def drill(clicks, session_id):  # noqa: ANN001
+        trigger = dash.ctx.triggered_id
+        if session_id is None or trigger is None or not any(clicks):
             raise PreventUpdate
         info = q.get_session(ctx.engine, int(session_id))
-        pid = int(cell["row_id"])
+        pid = int(trigger["pid"])
         summary = q.participant_summary(ctx.engine, int(session_id))
         row = summary[summary["participant_id"] == pid]
         if info is None or row.empty:

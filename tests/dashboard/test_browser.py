@@ -157,10 +157,17 @@ def test_every_export_downloads_and_parses_back(dash_duo, db_url) -> None:  # no
     # Drill-down: clicking a row shows that participant's own timeline.
     dash_duo.driver.get(dash_duo.server_url + "/report")
     dash_duo.wait_for_element("#report-table td", timeout=20)
-    cell = [c for c in dash_duo.find_elements("#report-table td") if c.text == "Planted Sad"][0]
-    cell.click()
+    name = [b for b in dash_duo.find_elements("#report-table .cp-link")
+            if b.text == "Planted Sad"][0]
+    name.click()
     dash_duo.wait_for_text_to_equal("#report-drill-name", "Planted Sad", timeout=20)
     dash_duo.wait_for_element("#report-drill-graph .main-svg", timeout=20)
+    # Sorting: by presence ascending puts a camera-off-all-along participant first.
+    sort = [b for b in dash_duo.find_elements("#report-table .cp-sort") if "Presence" in b.text]
+    sort[0].click()
+    dash_duo.wait_for_contains_text("#report-table thead", "Presence ▲", timeout=20)
+    first = [td.text for td in dash_duo.find_elements("#report-table tbody tr:first-child td")]
+    assert first[0] in {"Student 01", "Planted Camera"} and first[1] == "0%", first
     no_console_errors(dash_duo)
 
 
