@@ -25,6 +25,17 @@ def _cli(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedPro
                           text=True, timeout=timeout, cwd=cwd, env=env)
 
 
+def _trial(fault: str, r: subprocess.CompletedProcess, *must: str) -> str:
+    """``_one_line_error``, with the outcome recorded in the fault log either way."""
+    try:
+        line = _one_line_error(r, *must)
+    except AssertionError as exc:
+        faultlog.record(fault, False, 0, error=str(exc)[:500])
+        raise
+    faultlog.record(fault, True, 0, message=line)
+    return line
+
+
 def _one_line_error(r: subprocess.CompletedProcess, *must: str) -> str:
     """The last stderr line; asserts non-zero exit, no traceback, and that it names ``must``."""
     assert r.returncode not in (0, None), (r.returncode, r.stdout[-500:], r.stderr[-2000:])
@@ -69,8 +80,7 @@ def test_bad_model_files_give_one_line_errors(tmp_path, frames):
     for kind, path in _bad_models(tmp_path).items():
         r = _cli("analyze", str(frames), "--db", f"sqlite:///{tmp_path / 'a.db'}",
                  "--model", str(path), "--no-progress", cwd=tmp_path)
-        line = _one_line_error(r, path.name)
-        faultlog.record(f"bad model file ({kind})", True, 0, message=line)
+        _trial(f"bad model file ({kind})", r, path.name)
     # demo takes the model from the config file; it must fail the same way, and early
     cfg = tmp_path / "model.toml"
     cfg.write_text(f'[pipeline]\nmodel_path = "{tmp_path / "random.tflite"}"\n')
@@ -123,8 +133,7 @@ def test_bad_configs_give_one_line_errors_naming_the_field(tmp_path):
         f = tmp_path / f"{kind.replace(' ', '_')}.toml"
         f.write_bytes(body if isinstance(body, bytes) else body.encode())
         r = _cli("config", "check", str(f), cwd=tmp_path)
-        line = _one_line_error(r, field)
-        faultlog.record(f"bad config ({kind})", True, 0, message=line)
+        _trial(f"bad config ({kind})", r, field)
     r = _cli("config", "check", str(tmp_path / "absent.toml"), cwd=tmp_path)
     _one_line_error(r, "absent.toml")
     # the same check guards the commands that do work
@@ -141,5 +150,4 @@ def test_bad_database_urls_give_one_line_errors(tmp_path, frames):
                  ["db", "upgrade", "--db", "mysql://root@localhost/x"],
                  ["analyze", str(frames), "--db", "ftp://nowhere", "--no-progress",
                   "--presence-only"]):
-        line = _one_line_error(_cli(*args, cwd=tmp_path), "database url")
-        faultlog.record("bad database URL", True, 0, message=line)
+        _trial("bad database URL", _cli(*args, cwd=tmp_path), "database url")

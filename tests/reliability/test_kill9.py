@@ -192,12 +192,14 @@ def test_kill9_the_real_demo_cli(tmp_path):
                         integrity=check, duplicates=dup,
                         newest_row_age_s=None if newest is None else round(killed_at - newest, 2))
         assert ok, (check, dup)
-    proc = _demo(url, tmp_path, str(QUIET_S + 15))
+    # a short clean start: it closes the crashes already silent for the quiet period (the
+    # periodic pass that closes the recent ones is timed in the 20-trial test above)
+    started = time.time()
+    proc = _demo(url, tmp_path, "3")
     out, err = proc.communicate(timeout=240)
     assert proc.returncode == 0, err[-3000:]
-    for sid in range(1, DEMO_TRIALS + 1):
-        ended, last = _session(url, sid)
-        assert ended is not None and abs(ended.timestamp() - last) < 1e-3, (sid, ended, last)
+    assert not _unreconciled(url, list(range(1, DEMO_TRIALS + 1)),
+                             older_than=started - QUIET_S - 2)
 
 
 def _wait_new_session(db, sid: int, proc, timeout: float = 120) -> None:  # noqa: ANN001
