@@ -38,9 +38,6 @@ HEALTH_COLUMNS = (
     "session_id", "t", "fps", "dropped_frames", "tiles_found", "capture_online", "is_gallery",
     "last_frame_t", "last_error",
 )
-# PostgreSQL array types for the one-statement unnest() insert (same order as OBS_COLUMNS).
-PG_OBS_TYPES = ("bigint", "bigint", "float8", "bigint", "text", "text", "smallint", "float8",
-                *["float8"] * len(EXPRESSION_COLUMNS))
 # Locked, busy, disconnected, pool exhausted: worth retrying. Anything else is a bad batch.
 RETRYABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
              sa_exc.TimeoutError)
@@ -58,15 +55,6 @@ def _insert_sql(engine: Engine, table: str, columns: tuple[str, ...], conflict: 
 
 _NO_PROBS = (None,) * 7
 _STATE_CODE = {"camera_off": STATE_CAMERA_OFF, "no_face": STATE_NO_FACE}
-
-
-def _pg_unnest_sql(table: str, columns: tuple[str, ...], types: tuple[str, ...],
-                   conflict: str) -> str:
-    """One INSERT ... SELECT FROM unnest(arrays) per batch: PostgreSQL parses and plans once
-    instead of once per row, several times faster than executemany."""
-    arrays = ", ".join(f"%s::{t}[]" for t in types)
-    return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
-            f"ON CONFLICT ({conflict}) DO NOTHING")
 
 
 def observation_row(rec: ObservationRecord, participant_id: int) -> tuple:
@@ -127,10 +115,6 @@ class Writer:
         self._drops_unlogged = 0
         self._last_drop_log = -1e9
         self._obs_sql = _insert_sql(engine, "observation", OBS_COLUMNS, "participant_id, frame_index")
-        self._obs_unnest = (
-            _pg_unnest_sql("observation", OBS_COLUMNS, PG_OBS_TYPES, "participant_id, frame_index")
-            if engine.dialect.name == "postgresql" else None
-        )
         self._health_sql = _insert_sql(engine, "health_sample", HEALTH_COLUMNS, "session_id, t")
 
     # ----- producer side -------------------------------------------------------------------
@@ -318,11 +302,9 @@ class Writer:
             if obs:
                 row, clip = observation_row, _clip_key
                 rows = [row(r, ids[(r.session_id, clip(r.participant_key))]) for r in obs]
-                if self._obs_unnest:
-                    columns = tuple(list(c) for c in zip(*rows, strict=True))
-                    conn.exec_driver_sql(self._obs_unnest, columns)
-                else:
-                    conn.exec_driver_sql(self._obs_sql, rows)
+                # executemany: psycopg 3 pipelines it; measured faster here than one
+                # INSERT ... SELECT FROM unnest(arrays) (client CPU 80k vs 57k rows/s).
+                conn.exec_driver_sql(self._obs_sql, rows)
             if health:
                 conn.exec_driver_sql(self._health_sql, [health_row(h) for h in health])
         self._pids.update(new_ids)  # only after the commit: a rolled-back id is not real
