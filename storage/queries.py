@@ -10,28 +10,32 @@ were no face observations. Timestamps are timezone-aware UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Float, and_, case, func, literal, or_, select, true
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
 
-from storage.models import (
-    NEGATIVE_CODES,
-    STATE_CAMERA_OFF,
-    STATE_FACE_NO_EXPRESSION,
-    STATE_NO_FACE,
-    ClassSession,
-    HealthSample,
-    Observation,
-    Participant,
-    ifloor,
-)
+from storage.models import ClassSession, HealthSample, Observation, Participant, ifloor
 from storage.records import EXPRESSION_COLUMNS, EXPRESSION_NAMES
-
-NEGATIVE_NAMES: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Sad")
-OB, PA, SE = Observation.__table__.c, Participant.__table__.c, ClassSession.__table__.c
+from storage.sqlparts import (
+    COUNT_NAMES,
+    NEGATIVE_NAMES,  # noqa: F401 - re-exported: the dashboard may use it
+    OB,
+    PA,
+    SE,
+    as_utc,
+    code_sums,
+    epoch,
+    frame,
+    negative_share,
+    per_participant,
+    session_filter,
+    shares,
+    tile_order,
+    to_utc,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,86 +49,6 @@ class SessionInfo:
     presence_only: bool
     sample_interval_s: float
     source: str
-
-
-# ----- helpers ---------------------------------------------------------------------------------
-def _as_utc(value: datetime | date | None, end_of_day: bool = False) -> datetime | None:
-    """Filter bounds: aware datetimes as given; naive ones are taken as UTC; a bare ``date`` is
-    that whole day (its start, or with ``end_of_day`` the start of the next day)."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        if not isinstance(value, date):
-            raise TypeError(f"date filter: expected datetime or date, got {type(value).__name__}")
-        value = datetime.combine(value + timedelta(days=1) if end_of_day else value, time())
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _epoch(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series.astype("float64"), unit="s", utc=True)
-
-
-def _to_utc(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, utc=True)
-
-
-def _frame(engine: Engine, stmt: Select, columns: list[str]) -> pd.DataFrame:
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
-
-
-def _when(cond: ColumnElement, n: ColumnElement) -> ColumnElement:
-    return func.sum(case((cond, n), else_=0))
-
-
-def _code_sums(code: ColumnElement, n: ColumnElement) -> list[ColumnElement]:
-    """From rows pre-grouped by state_code (``n`` rows each): n_obs, n_face, n_camera_off,
-    n_no_face, n_expr, one count per expression (c_Angry ...), n_neg."""
-    return [
-        func.sum(n).label("n_obs"),
-        _when(code <= STATE_FACE_NO_EXPRESSION, n).label("n_face"),
-        _when(code == STATE_CAMERA_OFF, n).label("n_camera_off"),
-        _when(code == STATE_NO_FACE, n).label("n_no_face"),
-        _when(code < STATE_FACE_NO_EXPRESSION, n).label("n_expr"),
-        *[_when(code == i, n).label(f"c_{name}") for i, name in enumerate(EXPRESSION_NAMES)],
-        _when(code.in_(NEGATIVE_CODES), n).label("n_neg"),
-    ]
-
-
-COUNT_NAMES = ["n_obs", "n_face", "n_camera_off", "n_no_face", "n_expr",
-               *[f"c_{n}" for n in EXPRESSION_NAMES], "n_neg"]
-
-
-def _shares(df: pd.DataFrame) -> pd.DataFrame:
-    """Replace the per-expression counts with shares of the observations that have one."""
-    denom = df["n_expr"].astype("float64").replace(0.0, np.nan)
-    for n in EXPRESSION_NAMES:
-        df[n] = df.pop(f"c_{n}").astype("float64") / denom
-    return df
-
-
-def _negative_share(df: pd.DataFrame) -> pd.Series:
-    return df[list(NEGATIVE_NAMES)].sum(axis=1, min_count=1)
-
-
-def _session_filter(
-    course: str | None,
-    instructor: str | None,
-    date_from: datetime | date | None,
-    date_to: datetime | date | None,
-) -> list[ColumnElement]:
-    conds: list[ColumnElement] = []
-    if course:
-        conds.append(SE.course == course)
-    if instructor:
-        conds.append(SE.instructor == instructor)
-    lo, hi = _as_utc(date_from), _as_utc(date_to, end_of_day=True)
-    if lo is not None:
-        conds.append(SE.started_at >= lo)
-    if hi is not None:
-        conds.append(SE.started_at < hi if not isinstance(date_to, datetime) else SE.started_at <= hi)
-    return conds
 
 
 # ----- sessions ---------------------------------------------------------------------------------
@@ -144,14 +68,14 @@ def list_sessions(
     stmt = (
         select(SE.id, SE.course, SE.title, SE.instructor, SE.started_at, SE.ended_at,
                SE.presence_only, n_part, n_obs)
-        .where(*_session_filter(course, instructor, date_from, date_to))
+        .where(*session_filter(course, instructor, date_from, date_to))
         .order_by(SE.started_at.desc(), SE.id.desc())
     )
     cols = ["session_id", "course", "title", "instructor", "started_at", "ended_at",
             "presence_only", "n_participants", "n_observations"]
-    df = _frame(engine, stmt, cols)
-    df["started_at"] = _to_utc(df["started_at"])
-    df["ended_at"] = _to_utc(df["ended_at"])
+    df = frame(engine, stmt, cols)
+    df["started_at"] = to_utc(df["started_at"])
+    df["ended_at"] = to_utc(df["ended_at"])
     df["presence_only"] = df["presence_only"].astype(bool)
     return df
 
@@ -197,7 +121,7 @@ def mood_timeline(
     # no table reads, leaving a few rows per frame; frames, then buckets, are cheap after that.
     conds = [OB.session_id == session_id]
     if since is not None:
-        conds.append(OB.t >= _as_utc(since).timestamp())
+        conds.append(OB.t >= as_utc(since).timestamp())
     per_tc = (
         select(OB.t, OB.state_code.label("code"), func.count().label("n"),
                func.sum(OB.confidence).label("sc"))
@@ -205,7 +129,7 @@ def mood_timeline(
     )
     c = per_tc.c
     per_t = (
-        select(c.t, *_code_sums(c.code, c.n), func.sum(c.sc).label("sum_conf"))
+        select(c.t, *code_sums(c.code, c.n), func.sum(c.sc).label("sum_conf"))
         .group_by(c.t).subquery("per_t")
     )
     a = per_t.c
@@ -217,17 +141,13 @@ def mood_timeline(
     )
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt).all()]
-    df = _shares(pd.DataFrame(rows, columns=["k", *COUNT_NAMES, "sum_conf", "n_participants"]))
+    df = shares(pd.DataFrame(rows, columns=["k", *COUNT_NAMES, "sum_conf", "n_participants"]))
     df["mean_confidence"] = df.pop("sum_conf").astype("float64") / df["n_expr"].astype(
         "float64").replace(0.0, np.nan)
-    df.insert(0, "bucket", _epoch(df.pop("k") * float(bucket_s)))
+    df.insert(0, "bucket", epoch(df.pop("k") * float(bucket_s)))
     order = ["bucket", "n_obs", "n_face", "n_camera_off", "n_no_face", "n_participants",
              *EXPRESSION_NAMES, "mean_confidence"]
     return df[order].astype({c: "int64" for c in order[1:6]})
-
-
-def _tile_order() -> list[ColumnElement]:
-    return [case((PA.tile_order.is_(None), 1), else_=0), PA.tile_order, PA.display_name, PA.id]
 
 
 def current_state(engine: Engine, session_id: int) -> pd.DataFrame:
@@ -241,36 +161,16 @@ def current_state(engine: Engine, session_id: int) -> pd.DataFrame:
                OB.confidence, *[OB[c] for c in EXPRESSION_COLUMNS])
         .join_from(Participant.__table__, Observation.__table__, OB.participant_id == PA.id)
         .where(PA.session_id == session_id, OB.frame_index == newest.scalar_subquery())
-        .order_by(*_tile_order())
+        .order_by(*tile_order())
     )
     cols = ["participant_id", "display_name", "tile_order", "ts", "camera_state",
             "top_expression", "confidence", *EXPRESSION_COLUMNS]
-    df = _frame(engine, stmt, cols)
-    df["ts"] = _epoch(df["ts"])
+    df = frame(engine, stmt, cols)
+    df["ts"] = epoch(df["ts"])
     df["tile_order"] = df["tile_order"].astype("Int64")
     df["top_expression"] = df["top_expression"].astype(object).where(
         df["top_expression"].notna(), None)
     return df.astype({c: "float64" for c in ["confidence", *EXPRESSION_COLUMNS]})
-
-
-def _per_participant(session_filter: ColumnElement):  # noqa: ANN202
-    """Counts per (session, participant): the building block of summaries and comparisons.
-    The inner GROUP BY follows the covering ix_observation_person, so SQLite never sorts."""
-    inner = (
-        select(OB.session_id, OB.participant_id, OB.state_code.label("code"),
-               func.count().label("n"), func.sum(OB.confidence).label("sc"),
-               func.min(OB.t).label("t_min"), func.max(OB.t).label("t_max"))
-        .where(session_filter)
-        .group_by(OB.session_id, OB.participant_id, OB.state_code)
-        .subquery("per_code")
-    )
-    c = inner.c
-    return (
-        select(c.session_id, c.participant_id, *_code_sums(c.code, c.n),
-               func.sum(c.sc).label("sum_conf"), func.min(c.t_min).label("t_min"),
-               func.max(c.t_max).label("t_max"))
-        .group_by(c.session_id, c.participant_id)
-    )
 
 
 def participant_summary(engine: Engine, session_id: int) -> pd.DataFrame:
@@ -278,26 +178,26 @@ def participant_summary(engine: Engine, session_id: int) -> pd.DataFrame:
     n_obs, presence_rate (face obs / obs), camera_off_rate, one share column per
     EXPRESSION_NAMES, negative_share (Angry+Disgust+Fear+Sad), dominant_expression,
     mean_confidence."""
-    agg = _per_participant(OB.session_id == session_id).subquery("agg")
+    agg = per_participant(OB.session_id == session_id).subquery("agg")
     a = agg.c
     stmt = (
         select(a.participant_id, PA.display_name, a.t_min, a.t_max, a.n_obs, a.n_face,
                a.n_camera_off, a.n_expr, *[a[f"c_{n}"] for n in EXPRESSION_NAMES], a.sum_conf)
         .join_from(agg, Participant.__table__, PA.id == a.participant_id)
-        .order_by(*_tile_order())
+        .order_by(*tile_order())
     )
     cols = ["participant_id", "display_name", "first_seen", "last_seen", "n_obs", "n_face",
             "n_camera_off", "n_expr", *[f"c_{n}" for n in EXPRESSION_NAMES], "sum_conf"]
-    df = _frame(engine, stmt, cols)
+    df = frame(engine, stmt, cols)
     counts = df[[f"c_{n}" for n in EXPRESSION_NAMES]].to_numpy(dtype="float64")
     has_expr = df["n_expr"].to_numpy() > 0
     dominant = np.array(EXPRESSION_NAMES, dtype=object)[counts.argmax(axis=1)] if len(df) else []
-    df = _shares(df)
+    df = shares(df)
     n_obs = df["n_obs"].astype("float64")
-    df["first_seen"], df["last_seen"] = _epoch(df["first_seen"]), _epoch(df["last_seen"])
+    df["first_seen"], df["last_seen"] = epoch(df["first_seen"]), epoch(df["last_seen"])
     df["presence_rate"] = df.pop("n_face").astype("float64") / n_obs
     df["camera_off_rate"] = df.pop("n_camera_off").astype("float64") / n_obs
-    df["negative_share"] = _negative_share(df)
+    df["negative_share"] = negative_share(df)
     df["dominant_expression"] = pd.Series(
         [d if h else None for d, h in zip(dominant, has_expr, strict=True)], dtype=object,
         index=df.index)
@@ -320,8 +220,8 @@ def participant_observations(engine: Engine, session_id: int, participant_id: in
     )
     cols = ["ts", "frame_index", "camera_state", "top_expression", "confidence",
             *EXPRESSION_COLUMNS]
-    df = _frame(engine, stmt, cols)
-    df["ts"] = _epoch(df["ts"])
+    df = frame(engine, stmt, cols)
+    df["ts"] = epoch(df["ts"])
     return df.astype({c: "float64" for c in ["confidence", *EXPRESSION_COLUMNS]})
 
 
@@ -341,8 +241,8 @@ def attention_inputs(engine: Engine, session_id: int, window_s: float) -> pd.Dat
     )
     cols = ["participant_id", "display_name", "ts", "camera_state", "top_expression",
             "confidence"]
-    df = _frame(engine, stmt, cols)
-    df["ts"] = _epoch(df["ts"])
+    df = frame(engine, stmt, cols)
+    df["ts"] = epoch(df["ts"])
     df["confidence"] = df["confidence"].astype("float64")
     return df
 
@@ -387,9 +287,9 @@ def session_comparison(
     instructor, started_at, duration_s, presence_only, n_participants, n_observations,
     presence_rate, one share column per EXPRESSION_NAMES, negative_share, n_flags (participants
     whose negative_share >= 0.5 or camera_off_rate >= 0.5: a SQL proxy for attention flags)."""
-    conds = _session_filter(course, instructor, date_from, date_to)
+    conds = session_filter(course, instructor, date_from, date_to)
     only = OB.session_id.in_(select(SE.id).where(*conds)) if conds else true()
-    per_part = _per_participant(only).subquery("pp")
+    per_part = per_participant(only).subquery("pp")
     a = per_part.c
     flag = or_(
         and_(a.n_expr > 0, a.n_neg * 2 >= a.n_expr),
@@ -421,19 +321,19 @@ def session_comparison(
     cols = ["session_id", "course", "title", "instructor", "started_at", "ended_at",
             "presence_only", "n_participants", "n_observations", "n_face", "n_expr",
             *[f"c_{n}" for n in EXPRESSION_NAMES], "n_flags", "t_last"]
-    df = _frame(engine, stmt, cols)
+    df = frame(engine, stmt, cols)
     for c in ["n_participants", "n_observations", "n_face", "n_expr", "n_flags",
               *[f"c_{n}" for n in EXPRESSION_NAMES]]:
         df[c] = df[c].fillna(0).astype("int64")
-    df = _shares(df)
-    df["started_at"] = _to_utc(df["started_at"])
-    ended = _to_utc(df.pop("ended_at"))
-    last = _epoch(df.pop("t_last"))
+    df = shares(df)
+    df["started_at"] = to_utc(df["started_at"])
+    ended = to_utc(df.pop("ended_at"))
+    last = epoch(df.pop("t_last"))
     end = ended.where(ended.notna(), last)
     df["duration_s"] = (end - df["started_at"]).dt.total_seconds().clip(lower=0).fillna(0.0)
     n_obs = df["n_observations"].astype("float64").replace(0.0, np.nan)
     df["presence_rate"] = df.pop("n_face").astype("float64") / n_obs
-    df["negative_share"] = _negative_share(df)
+    df["negative_share"] = negative_share(df)
     df["presence_only"] = df["presence_only"].astype(bool)
     df.pop("n_expr")
     return df[["session_id", "course", "title", "instructor", "started_at", "duration_s",
