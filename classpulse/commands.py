@@ -65,12 +65,18 @@ def serve_dashboard(cfg: Config) -> int:
         err(f"error: {problem}")
         return 2
     from dashboard.app import serve
+    from storage.migrate import upgrade
 
     d = cfg.dashboard
     # Credentials go together or not at all (dashboard.app refuses half a pair).
     user, pw = (d.username or "teacher", d.password) if d.password else (None, None)
     try:
-        serve(resolve_db_url(cfg), host=d.host, port=d.port, username=user, password=pw)
+        url = resolve_db_url(cfg)
+        # A dashboard opened before the first class (or on a new --db) must show the empty
+        # state, not answer 500: Dash builds the layout, which queries the sessions, on the
+        # very first request.
+        upgrade(url)
+        serve(url, host=d.host, port=d.port, username=user, password=pw)
     except ValueError as exc:
         err(f"error: {exc}")
         return 2
