@@ -39,6 +39,7 @@ PRESENCE_ONLY_REASON = (
 )
 NO_FACES_REASON = "No faces were read in this period, so there are no expressions to show."
 MAX_BARS = 80
+MAX_POINTS = 200
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
@@ -321,16 +322,27 @@ def compare_mood_figure(comp: pd.DataFrame) -> go.Figure:
 def compare_metric_figure(
     comp: pd.DataFrame, column: str, *, label: str, percent: bool = False, color: str = "#1c7ed6"
 ) -> go.Figure:
-    """One metric per session over time, with a least-squares trend line."""
+    """One metric per session over time, with a least-squares trend line (fitted on every
+    session). Past MAX_POINTS sessions the dots are weekly means: a thousand SVG markers cost
+    more to draw than the rest of the page and say no more."""
     if comp.empty:
         return empty_figure("No sessions match these filters.", height=240)
     x = pd.to_datetime(comp["started_at"], utc=True)
     y = comp[column].astype(float) * (100 if percent else 1)
-    fig = go.Figure(go.Scatter(
-        x=x, y=y.round(2), mode="markers", name=label, customdata=comp["session_id"],
-        marker={"color": color, "size": 7, "opacity": 0.75},
-        hovertemplate="session %{customdata}: %{y}" + ("%" if percent else "") + "<extra></extra>",
-    ))
+    unit = "%" if percent else ""
+    if len(comp) <= MAX_POINTS:
+        dots = go.Scatter(
+            x=x, y=y.round(2), mode="markers", name=label, customdata=comp["session_id"],
+            marker={"color": color, "size": 7, "opacity": 0.75},
+            hovertemplate="session %{customdata}: %{y}" + unit + "<extra></extra>")
+    else:
+        weekly = y.set_axis(x).resample("W-MON").mean().dropna()
+        dots = go.Scatter(
+            x=weekly.index, y=weekly.round(2).to_numpy(), mode="lines+markers",
+            name=f"{label}, weekly mean", marker={"color": color, "size": 5},
+            line={"color": color, "width": 1},
+            hovertemplate="week of %{x|%Y-%m-%d}: %{y:.1f}" + unit + "<extra></extra>")
+    fig = go.Figure(dots)
     trend = _trend(x, y)
     if trend is not None:
         fig.add_trace(go.Scatter(

@@ -102,6 +102,24 @@ def _summary(comp: pd.DataFrame) -> list:
     ]
 
 
+def _mix_bar(row: pd.Series, presence_only: bool) -> html.Div:
+    """The session's overall mood mix as one stacked bar of plain divs: cheaper to draw than a
+    plotly figure, and there are two of them on the page."""
+    if presence_only:
+        return html.P(fg.PRESENCE_ONLY_REASON, className="cp-note")
+    parts = []
+    for name in fg.STACK_ORDER:
+        share = float(row.get(name, 0) or 0)
+        if share > 0:
+            parts.append(html.Div(
+                f"{share:.0%}" if share >= 0.08 else "", title=f"{name}: {share:.0%}",
+                className="cp-mix-part",
+                style={"width": f"{share * 100:.2f}%", "background": fg.COLORS[name]}))
+    legend = [html.Span([html.Span(className="cp-swatch", style={"background": fg.COLORS[n]}),
+                         n], className="cp-note") for n in fg.STACK_ORDER]
+    return html.Div([html.Div(parts, className="cp-mix"), html.Div(legend, className="mb-1")])
+
+
 def _pane(ctx, comp: pd.DataFrame, session_id) -> html.Div:  # noqa: ANN001
     if session_id is None:
         return html.P("Pick a session.", className="text-muted")
@@ -127,7 +145,7 @@ def _pane(ctx, comp: pd.DataFrame, session_id) -> html.Div:  # noqa: ANN001
         html.Div(ui.fmt_time(info.started_at) + " · instructor ", className="cp-note d-inline"),
         html.Span(ui.name_text(r["instructor"], max_chars=40), className="cp-note"),
         html.Div(stats, className="d-flex flex-wrap gap-3 my-2"),
-        dcc.Graph(figure=fg.session_mix_figure(r, height=150), config=GRAPH_CONFIG),
+        _mix_bar(r, info.presence_only),
         dcc.Graph(figure=fg.mood_timeline_figure(timeline, presence_only=info.presence_only,
                                                  height=240), config=GRAPH_CONFIG),
     ])

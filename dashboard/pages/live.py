@@ -189,6 +189,10 @@ def register(app, ctx) -> None:  # noqa: ANN001
         State("live-sig", "data"),
         State("live-timeline", "figure"),
         State("live-engagement", "figure"),
+        # No tick while a refresh is in flight: on a busy machine a refresh can outlast the
+        # interval, and Dash drops a response when the same callback fires again, so the
+        # page would never update at all.
+        running=[(Output("live-tick", "disabled"), True, False)],
     )
     def refresh(_n, session_id, minutes, sig, shown_timeline, shown_engagement):  # noqa: ANN001
         if session_id is None:

@@ -126,3 +126,14 @@ def test_keep_zoom_carries_only_explicit_user_ranges() -> None:
                          {"layout": {"xaxis": {"autorange": True}}})
     assert reset.layout.xaxis.range is None
     assert fg.keep_zoom(fg.empty_figure("x"), None).layout.xaxis.range is None
+
+
+def test_many_sessions_are_drawn_as_weekly_means() -> None:
+    comp = pd.concat([compare_frame(10)] * 30, ignore_index=True)
+    comp["started_at"] = [T0 + timedelta(hours=20 * i) for i in range(len(comp))]
+    comp["session_id"] = range(1, len(comp) + 1)
+    fig = fg.compare_metric_figure(comp, "presence_rate", label="presence", percent=True)
+    assert len(fig.data[0].x) < 40 and "weekly" in fig.data[0].name
+    mood = fg.compare_mood_figure(comp)
+    assert mood.data[0].stackgroup == "mix" and len(mood.data[0].x) < 40
+    assert "weekly average" in mood.layout.annotations[0].text
