@@ -16,6 +16,7 @@ import threading
 import time
 from collections import deque
 from datetime import datetime
+from itertools import islice
 
 from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy import exc as sa_exc
@@ -24,6 +25,7 @@ from storage.models import (
     STATE_CAMERA_OFF,
     STATE_FACE_NO_EXPRESSION,
     STATE_NO_FACE,
+    ClassSession,
     Participant,
 )
 from storage.records import EXPRESSION_COLUMNS, EXPRESSION_NAMES, HealthRecord, ObservationRecord
@@ -233,8 +235,8 @@ class Writer:
                             or self._flush_waiters or age >= self.flush_interval_s):
                         self._busy = True
                         n = min(len(self._obs), self.batch_size)
-                        obs = [self._obs[i] for i in range(n)]
-                        health = [self._health[i] for i in range(min(len(self._health), 1000))]
+                        obs = list(islice(self._obs, n))  # deque[i] is O(i): islice is O(n)
+                        health = list(islice(self._health, 1000))
                         return obs, health
                     self._cond.wait(self.flush_interval_s - age)
                 else:
@@ -248,21 +250,59 @@ class Writer:
                 return
             obs, health = batch
             try:
-                self._write(obs, health)
+                done = self._write_or_salvage(obs, health)
             except RETRYABLE as e:
                 self._failed(f"{type(e).__name__}: {e.orig if hasattr(e, 'orig') else e}")
                 if self._sleep_or_stop(backoff):
                     return
                 backoff = min(backoff * 2, self.max_backoff_s)
                 continue
-            except Exception as e:  # a batch the DB will never accept: drop it, loudly
-                log.exception("storage writer: batch REJECTED, dropping %d observations and %d "
-                              "health samples", len(obs), len(health))
-                self._pids.clear()
-                self._committed(len(obs), len(health), ok=False, error=f"{type(e).__name__}: {e}")
-                continue
             backoff = 0.05
-            self._committed(len(obs), len(health), ok=True)
+            self._committed(len(obs), len(health), *done)
+
+    def _write_or_salvage(
+        self, obs: list[ObservationRecord], health: list[HealthRecord]
+    ) -> tuple[int, int, int]:
+        """Write a batch; if the database rejects it for good (not a lock or outage), write its
+        halves separately, so one bad record (say, for a session deleted meanwhile) costs only
+        itself and not thousands of good ones. Returns (obs written, health written, dropped).
+        Retrying halves is safe because every insert is idempotent."""
+        try:
+            self._write(obs, health)
+            return len(obs), len(health), 0
+        except RETRYABLE:
+            raise
+        except Exception as e:  # noqa: BLE001 - any rejection: isolate it, count it, log it
+            self._pids.clear()  # ids created in the rolled-back transaction are not real
+            gone = self._missing_sessions({r.session_id for r in obs} | {h.session_id for h in health})
+            if gone:  # deleted while recording: one log line, not one per record
+                keep_obs = [r for r in obs if r.session_id not in gone]
+                keep_health = [h for h in health if h.session_id not in gone]
+                n_gone = len(obs) + len(health) - len(keep_obs) - len(keep_health)
+                log.error("storage writer: DROPPED %d records of deleted session(s) %s",
+                          n_gone, sorted(gone))
+                with self._cond:
+                    self.last_error = f"{type(e).__name__}: session(s) {sorted(gone)} not found"
+                written = self._write_or_salvage(keep_obs, keep_health) if (
+                    keep_obs or keep_health) else (0, 0, 0)
+                return written[0], written[1], written[2] + n_gone
+            if len(obs) + len(health) == 1:
+                log.error("storage writer: record REJECTED and dropped: %s: %s",
+                          type(e).__name__, e)
+                with self._cond:
+                    self.last_error = f"{type(e).__name__}: {e}"
+                return 0, 0, 1
+        if obs and health:
+            parts = [(obs, []), ([], health)]
+        elif obs:
+            parts = [(obs[: len(obs) // 2], []), (obs[len(obs) // 2 :], [])]
+        else:
+            parts = [([], health[: len(health) // 2]), ([], health[len(health) // 2 :])]
+        totals = [0, 0, 0]
+        for part_obs, part_health in parts:
+            for i, v in enumerate(self._write_or_salvage(part_obs, part_health)):
+                totals[i] += v
+        return totals[0], totals[1], totals[2]
 
     def _failed(self, message: str) -> None:
         with self._cond:
@@ -279,18 +319,24 @@ class Writer:
         time.sleep(seconds)
         return self._abandoned
 
-    def _committed(self, n_obs: int, n_health: int, ok: bool, error: str | None = None) -> None:
+    def _missing_sessions(self, ids: set[int]) -> set[int]:
+        table = ClassSession.__table__
+        with self.engine.connect() as conn:
+            found = set(conn.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
+        return ids - found
+
+    def _committed(
+        self, n_obs: int, n_health: int, obs_written: int, health_written: int, dropped: int
+    ) -> None:
+        """The batch's records leave the buffer only now, after their transaction(s)."""
         with self._cond:
             for _ in range(n_obs):
                 self._obs.popleft()
             for _ in range(n_health):
                 self._health.popleft()
-            if ok:
-                self.written += n_obs
-                self.health_written += n_health
-            else:
-                self.dropped += n_obs + n_health
-                self.last_error = error
+            self.written += obs_written
+            self.health_written += health_written
+            self.dropped += dropped
             self._pending_since = time.monotonic() if (self._obs or self._health) else None
             self._busy = False
             self._cond.notify_all()

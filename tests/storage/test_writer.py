@@ -73,11 +73,15 @@ def test_full_buffer_drops_whole_frames_and_counts_them(engine, sid, caplog) -> 
     assert w.stop(30) and w.written == 20 and count(engine) == 20
 
 
-def test_rejected_batch_is_dropped_loudly_and_writing_goes_on(engine, sid) -> None:  # noqa: ANN001
+def test_records_of_a_deleted_session_are_dropped_loudly_and_writing_goes_on(
+    engine, sid, caplog  # noqa: ANN001
+) -> None:
     w = Writer(engine, flush_interval_s=0.05).start()
-    w.submit_observations(frames(sid + 1000, 0, 1)[0])  # no such session: FK violation
-    assert w.flush(30)
-    assert w.dropped == 10 and "IntegrityError" in (w.last_error or "")
+    with caplog.at_level("ERROR"):
+        w.submit_observations(frames(sid + 1000, 0, 1)[0])  # no such session: FK violation
+        assert w.flush(30)
+    assert w.dropped == 10 and "not found" in (w.last_error or "")
+    assert f"DROPPED 10 records of deleted session(s) [{sid + 1000}]" in caplog.text
     w.submit_observations(frames(sid, 0, 1)[0])
     assert w.stop(30) and count(engine) == 10
 
@@ -197,3 +201,12 @@ def test_stop_gives_up_on_a_dead_database_and_reports_it(tmp_path, caplog) -> No
     assert "10 records NOT written" in caplog.text and w.pending == 10
     assert not w._thread.is_alive()
     blocker.close()
+
+
+def test_one_bad_record_does_not_take_its_batch_with_it(engine, sid) -> None:  # noqa: ANN001
+    good = [r for f in frames(sid, 0, 20) for r in f]
+    bad = ObservationRecord(sid, "p3", "P 3", T0, 10**30, "face", HAPPY, 3)  # BIGINT overflow
+    w = Writer(engine, batch_size=1000, flush_interval_s=0.01).start()
+    w.submit_observations(good[:100] + [bad] + good[100:])
+    assert w.stop(30)
+    assert w.written == 200 and w.dropped == 1 and count(engine) == 200
