@@ -53,20 +53,45 @@ MANY_QUERIES: dict[str, Callable] = {
     "comparison_course_ms": lambda e: q.session_comparison(e, course="Statistics"),
     "list_sessions_ms": q.list_sessions,
 }
-CPU: dict[str, float] = {}  # name -> median process CPU ms, filled by timed()
+CPU: dict[str, float] = {}  # name -> median CPU ms (this process + PG server), filled by timed()
+SERVER_DATA_DIR: list[Path] = []  # the PostgreSQL data dir while benchmarking it
+
+
+def server_cpu_s() -> float:
+    """CPU seconds used so far by the PostgreSQL server's processes (children of the
+    postmaster: backends, WAL writer, ...), read from /proc; 0 when not benchmarking PG."""
+    if not SERVER_DATA_DIR:
+        return 0.0
+    try:
+        master = (SERVER_DATA_DIR[0] / "postmaster.pid").read_text().split()[0]
+    except OSError:
+        return 0.0
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == master:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / tick
+
+
+def cpu_s() -> float:
+    return time.process_time() + server_cpu_s()
 
 
 def timed(fn: Callable[[], object], runs: int, name: str = "") -> float:
-    """Median wall time in ms after one warm-up call. Also records the median CPU time of this
-    process (for SQLite that is the whole query; for PostgreSQL only the client side), because
-    on a shared 2-core machine wall time mostly measures the other tenants."""
+    """Median wall time in ms after one warm-up call. Also records the median CPU time spent
+    (this process, plus the PostgreSQL server's processes), because on a shared, loaded 2-core
+    machine wall time mostly measures the other tenants."""
     fn()
     wall, cpu = [], []
     for _ in range(runs):
-        c0, t0 = time.process_time(), time.perf_counter()
+        c0, t0 = cpu_s(), time.perf_counter()
         fn()
         wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
+        cpu.append((cpu_s() - c0) * 1000)
     if name:
         CPU[name] = statistics.median(cpu)
     return statistics.median(wall)
@@ -83,12 +108,12 @@ def big_session(url: str, students: int, minutes: int) -> tuple[int, dict]:
     build_s = time.perf_counter() - t0
     n = sum(len(b) for b in batches)
     writer = Writer(engine, max_buffer=n + 1, batch_size=10_000).start()
-    c0, t0 = time.process_time(), time.perf_counter()
+    c0, t0 = cpu_s(), time.perf_counter()
     for b in batches:
         writer.submit_observations(b)
     ok = writer.flush(600)
     insert_s = time.perf_counter() - t0
-    insert_cpu_s = time.process_time() - c0
+    insert_cpu_s = cpu_s() - c0
     writer.stop(10)
     end_session(engine, sid, began + timedelta(minutes=minutes))
     engine.dispose()
@@ -107,7 +132,7 @@ def run_backend(name: str, url: str, runs: int, students: int, minutes: int,
     sid, res = big_session(url, students, minutes)
     print(f"   insert {res['observations']:,} obs: {res['insert_s']:.2f} s = "
           f"{res['insert_obs_per_s']:,} obs/s ({res['insert_obs_per_cpu_s']:,} per CPU-second "
-          "of this process)", flush=True)
+          "incl. the PG server)", flush=True)
     engine = make_engine(url)
     for key, fn in SESSION_QUERIES.items():
         res[key] = timed(lambda fn=fn: fn(engine, sid), runs, key)
@@ -158,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("-- postgres: skipped (initdb/pg_ctl not found)")
             else:
                 with TempPostgres(durable=True) as pg:
+                    SERVER_DATA_DIR.append(pg.data_dir)
                     results["postgres"] = run_backend(
                         "postgres", pg.create_database("bench"), *shape)
+                    SERVER_DATA_DIR.clear()
     missed = []
     print("\ntarget                          " + "  ".join(f"{b:>10s}" for b in results))
     for k, t in TARGETS.items():
@@ -170,9 +197,17 @@ def main(argv: list[str] | None = None) -> int:
             if not ok:
                 missed.append(f"{b}:{k}")
         print(f"{k:22s} {'>=' if k.startswith('insert') else '<='} {t:>7,}  " + "  ".join(cells))
+    print("\nsame targets against CPU time (what the numbers would be with a free core):")
+    for k, t in TARGETS.items():
+        cells = []
+        for res in results.values():
+            v = res["insert_obs_per_cpu_s"] if k.startswith("insert") else res["cpu_by_query"][k]
+            ok = v >= t if k.startswith("insert") else v <= t
+            cells.append(f"{v:>8,.0f} {'ok' if ok else 'MISS'}")
+        print(f"{k:22s} {'>=' if k.startswith('insert') else '<='} {t:>7,}  " + "  ".join(cells))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"targets": TARGETS, "results": results,
-                                    "missed": missed}, indent=2))
+    args.out.write_text(json.dumps({"targets": TARGETS, "results": results, "missed": missed,
+                                    "cpu_cores": os.cpu_count()}, indent=2))
     print(f"\nwrote {args.out}")
     return 1 if (args.strict and missed) else 0
 
