@@ -51,9 +51,9 @@ def layout(ctx) -> html.Div:  # noqa: ANN001
             ),
             dbc.Row(
                 [
-                    dbc.Col(ui.card("Presence rate per session, with trend",
+                    dbc.Col(ui.card("Presence rate over sessions, with trend",
                                     dcc.Graph(id="cmp-presence", config=GRAPH_CONFIG)), lg=6),
-                    dbc.Col(ui.card("Attention flags per session, with trend",
+                    dbc.Col(ui.card("Attention flags over sessions, with trend",
                                     html.Div([dcc.Graph(id="cmp-flags", config=GRAPH_CONFIG),
                                               html.P("Flags: participants whose negative share "
                                                      "or camera-off rate was 50%+ over the "

@@ -29,6 +29,15 @@ HOSTILE_NAMES = [
 ]
 PLANTED_SAD = "Planted Sad"
 PLANTED_CAMERA = "Planted Camera"
+# Display names that get the planted behaviours (the docs screenshots use friendlier ones).
+PLANTED_SAD_NAMES = {PLANTED_SAD, "Maya Okafor"}
+PLANTED_CAMERA_NAMES = {PLANTED_CAMERA, "Jonas Weber"}
+DOCS_NAMES = [
+    "Amara Diallo", "Maya Okafor", "Lucas Martin", "Sofia Rossi", "Jonas Weber", "Aiko Tanaka",
+    "Noah Cohen", "Elena Petrova", "Mateo García", "Priya Sharma", "Liam O'Brien", "Zoë Laurent",
+    "Omar Haddad", "Chloé Dubois", "Ethan Park", "Fatima Zahra", "Lena Fischer", "Diego Silva",
+    "Hana Kim", "Samuel Mensah", "Isabel Costa", "Yusuf Demir", "Nora Lindqvist", "Ravi Patel",
+]
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -50,9 +59,9 @@ def _probs(rng: np.random.Generator, top: str) -> tuple[float, ...]:
 def _behaviour(name: str, i: int, step: int, n_steps: int, rng: np.random.Generator):  # noqa: ANN202
     """(camera_state, top expression or None) for participant ``i`` at ``step``."""
     remaining_s = (n_steps - step) * 2.0
-    if name == PLANTED_SAD and remaining_s <= 240:
+    if name in PLANTED_SAD_NAMES and remaining_s <= 240:
         return "face", "Sad"
-    if name == PLANTED_CAMERA and remaining_s <= 360:
+    if name in PLANTED_CAMERA_NAMES and remaining_s <= 360:
         return "camera_off", None
     if i % 9 == 8:
         return "camera_off", None
@@ -99,11 +108,12 @@ def _write_session(
     engine, writer: Writer, url: str, *, n: int, minutes: float, interval_s: float,  # noqa: ANN001
     start: datetime, presence_only: bool, course: str, title: str, instructor: str,
     hostile: bool, planted: bool, ended: bool, seed: int, is_gallery: bool,
+    names: list[str] | None = None,
 ) -> Seeded:
     sid = start_session(engine, SessionSpec(
         course=course, title=title, instructor=instructor, presence_only=presence_only,
         sample_interval_s=interval_s, source="test", started_at=start))
-    names = participant_names(n, hostile, planted)
+    names = names or participant_names(n, hostile, planted)
     steps = int(minutes * 60 / interval_s)
     frame = write_steps(writer, sid, names, start, 0, steps, interval_s=interval_s,
                         presence_only=presence_only, seed=seed, is_gallery=is_gallery)
