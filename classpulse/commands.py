@@ -395,8 +395,12 @@ def session_delete(cfg: Config, session_id: int) -> int:
 
 def session_export(cfg: Config, session_id: int, csv: Path) -> int:
     from storage.export import export_observations_csv
+    from storage.queries import get_session
 
     engine = _engine(cfg)
+    if get_session(engine, session_id) is None:  # the exporter writes a header-only file
+        err(f"error: session {session_id}: no such session")
+        return 1
     try:
         n = export_observations_csv(engine, session_id, csv)
     except KeyError as exc:
