@@ -151,3 +151,12 @@ def test_bad_database_urls_give_one_line_errors(tmp_path, frames):
                  ["analyze", str(frames), "--db", "ftp://nowhere", "--no-progress",
                   "--presence-only"]):
         _trial("bad database URL", _cli(*args, cwd=tmp_path), "database url")
+
+
+@pytest.mark.timeout(120)
+def test_export_of_a_missing_session_is_an_error_not_an_empty_file(tmp_path):
+    out = tmp_path / "none.csv"
+    r = _cli("session", "export", "999", "--db", f"sqlite:///{tmp_path / 'e.db'}", "--csv",
+             str(out), cwd=tmp_path)
+    _trial("export of a missing session", r, "999")
+    assert not out.exists()
