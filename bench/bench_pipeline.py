@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     loop = next((r for r in results if r["name"].startswith("earlier")), None)
     report = {
         "frame": "1920x1080", "participants": a.participants, "fer_faces": fer_available(),
-        "cpu_count": os.cpu_count(), "results": results,
+        "cpu_count": os.cpu_count(), "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+        "results": results,
         "speedup_vs_loop": round(loop["median_ms"] / ours["median_ms"], 1) if loop else None,
         "targets": {"median_ms<=": TARGET_MS, "speedup>=": TARGET_SPEEDUP,
                     "rss_mb<=": TARGET_RSS_MB},
@@ -259,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         acc = "n/a" if r["tile_accuracy"] is None else f"{100 * r['tile_accuracy']:.1f}%"
         print(f"{r['name']:<58} median {r['median_ms']:8.1f} ms  p90 {r['p90_ms']:8.1f} ms  "
               f"tile acc {acc}")
+    print(f"load average (1 min) at the end: {report['loadavg_1m_at_end']} on {os.cpu_count()} CPUs")
     print(f"speed-up vs per-face loop: {report['speedup_vs_loop']}x; classpulse peak RSS "
           f"{ours['peak_rss_mb']} MB; stages {ours['stage_median_ms']}; pass {report['pass']}")
     print(json.dumps(report))
