@@ -27,6 +27,7 @@ from capture.types import GridResult, Tile
 LABEL_TOP = 0.76  # the label lives in the bottom quarter of a tile...
 LABEL_RIGHT = 0.85  # ...and its left part
 TARGET_H = float(os.environ.get("CLASSPULSE_OCR_TARGET_H", "48"))
+ACCENT_UP = float(os.environ.get("CLASSPULSE_OCR_ACCENT_UP", "0.5"))
 PAD = int(os.environ.get("CLASSPULSE_OCR_PAD", "2"))
 _STRIP = " \t\n|_~`\"'.,;:!-—–"
 
@@ -76,19 +77,30 @@ def _glyphs_only(mask: np.ndarray) -> np.ndarray:
         solid = area > 40 and area > 0.75 * bw * bh
         if not touches and not solid and bh <= 0.75 * h:
             keep[i] = True
-    big = keep & (stats[:, cv2.CC_STAT_AREA] >= 6)
-    if big.any():
-        big &= stats[:, cv2.CC_STAT_HEIGHT] >= 0.4 * stats[big, cv2.CC_STAT_HEIGHT].max()  # small marks count only on/above the text line (dots, accents), not specks
-        x0 = stats[big, 0].min()
-        x1 = (stats[big, 0] + stats[big, 2]).max()
-        y0 = stats[big, 1].min()
-        y1 = (stats[big, 1] + stats[big, 3]).max()
-        line_h = y1 - y0
-        for i in np.nonzero(keep & ~big)[0]:
-            x, y, bw, bh, _ = stats[i]
-            inside = (x0 - 0.3 * line_h <= x and x + bw <= x1 + 2.0 * line_h
-                      and y0 - 0.5 * line_h <= y and y + bh <= y1 + 0.4 * line_h)
-            keep[i] = bool(inside)
+    area, heights = stats[:, cv2.CC_STAT_AREA], stats[:, cv2.CC_STAT_HEIGHT]
+    big = keep & (area >= 6)
+    if not big.any():
+        return keep[lab]
+    big &= heights >= 0.4 * heights[big].max()
+    small = keep & ~big
+    # the text line: letters centred near the area-weighted median centre (not wall pieces)
+    cy = stats[:, cv2.CC_STAT_TOP] + heights / 2
+    idx = np.nonzero(big)[0]
+    order = idx[np.argsort(cy[idx])]
+    cum = np.cumsum(area[order])
+    centre = cy[order][np.searchsorted(cum, cum[-1] / 2)]
+    on_line = big & (np.abs(cy - centre) <= 0.6 * np.median(heights[idx]))
+    off_line, big, keep = big & ~on_line, on_line, on_line.copy()
+    x0 = stats[big, 0].min()
+    x1 = (stats[big, 0] + stats[big, 2]).max()
+    y0 = stats[big, 1].min()
+    y1 = (stats[big, 1] + stats[big, 3]).max()
+    line_h = y1 - y0
+    for i in np.nonzero(small | off_line)[0]:  # marks near the line: dots, accents, cedillas
+        x, y, bw, bh, _ = stats[i]
+        keep[i] = bool(x0 - 0.3 * line_h <= x and x + bw <= x1 + 2.0 * line_h
+                       and y0 - ACCENT_UP * line_h <= y and y + bh <= y1 + 0.4 * line_h
+                       and (small[i] or bh <= 0.5 * line_h))
     return keep[lab]
 
 
