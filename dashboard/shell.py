@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from sqlalchemy import exc as sa_exc
 
 from dashboard import components as ui
 from dashboard.pages import compare, live, report
@@ -125,18 +126,33 @@ def _navbar(options, value, hide, active, badges) -> dbc.Navbar:  # noqa: ANN001
 def serve_layout(ctx) -> html.Div:  # noqa: ANN001
     """The whole page for one browser load, with the requested page already rendered."""
     pathname, search, href = _page_url()
-    options, value, has = _sessions_state(ctx, search, None)
-    body, hide, active = _render(ctx, pathname, has)
+    try:
+        options, value, has = _sessions_state(ctx, search, None)
+        body, hide, active = _render(ctx, pathname, has)
+        badges = _badges(ctx, value)
+    except sa_exc.SQLAlchemyError as exc:  # no schema yet, or the database is unreachable
+        options, value, has, badges = [], None, False, []
+        body, hide, active = _db_problem(exc), {"display": "none"}, [False] * 3
     return html.Div(
         [
             _location(pathname, search, href),
             dcc.Interval(id="sessions-tick", interval=SESSIONS_REFRESH_MS),
             dcc.Store(id="has-sessions", data=has),
             dcc.Store(id="rendered", data=[PAGES.get(pathname), has]),
-            _navbar(options, value, hide, active, _badges(ctx, value)),
+            _navbar(options, value, hide, active, badges),
             dbc.Container(html.Div(body, id="page"), fluid=True, className="cp-main"),
         ]
     )
+
+
+def _db_problem(exc: Exception) -> html.Div:
+    """A readable page instead of a 500 when the database cannot be read."""
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
+    return ui.empty_state(
+        "The database cannot be read yet",
+        f"ClassPulse could not read its tables ({reason}). If this is a new database, create "
+        "the tables first, then reload this page:",
+        hint="classpulse db upgrade --db <the same URL>")
 
 
 def register(app: dash.Dash, ctx) -> None:  # noqa: ANN001

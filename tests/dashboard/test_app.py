@@ -102,3 +102,10 @@ def test_serve_runs_with_auth_and_never_logs_the_password(
     assert "teacher" in caplog.text
     with pytest.raises(ValueError, match="port"):
         serve(db_url, port=0)
+
+
+def test_a_database_without_tables_gets_a_readable_page(db_url: str) -> None:
+    client = create_app(db_url).server.test_client()
+    resp = client.get("/_dash-layout", headers={"Referer": "http://127.0.0.1:8050/report"})
+    assert resp.status_code == 200
+    assert "classpulse db upgrade" in resp.get_data(as_text=True)
