@@ -83,7 +83,7 @@ def fuzz_inputs(rng: np.random.Generator) -> list[tuple[str, object]]:
         "corrupt gallery": lambda: _corrupt(gal[int(rng.integers(len(gal)))], rng),
         "clean gallery": lambda: gal[int(rng.integers(len(gal)))],
     }
-    weights = {"corrupt gallery": 4, "clean gallery": 1, "strided/read-only": 2}  # ~0.5 s each
+    weights = {"corrupt gallery": 3, "clean gallery": 1, "strided/read-only": 1}  # ~0.5 s each
     names = [k for k in makers for _ in range(weights.get(k, 10))]
     items.append(("huge", np.zeros((8192, 4320, 3), np.uint8)))  # the largest accepted
     items.append(("huge", np.zeros((8193, 200, 3), np.uint8)))  # just over the bound
@@ -197,7 +197,7 @@ def test_worker_survives_fuzzed_frames_end_to_end(tmp_path):
     from storage.records import SessionSpec
 
     rng = np.random.default_rng(7)
-    items = [x for x in fuzz_inputs(rng) if x[0] not in ("huge",)][:60]
+    items = [x for x in fuzz_inputs(rng) if x[0] not in ("huge",)][:40]
     bad = sum(1 for k, r in items if not (isinstance(r, np.ndarray) and r.dtype == np.uint8
                                            and r.ndim == 3 and r.shape[2] in (3, 4)))
     cfg = load_config(None, overrides(pipeline__presence_only=not MODEL.exists(),
