@@ -171,14 +171,6 @@ STATE_NO_FACE = 9
 NEGATIVE_CODES = (0, 1, 2, 4)  # Angry, Disgust, Fear, Sad
 
 
-def state_code(camera_state: str, top_index: int | None) -> int:
-    if camera_state == "camera_off":
-        return STATE_CAMERA_OFF
-    if camera_state == "no_face":
-        return STATE_NO_FACE
-    return STATE_FACE_NO_EXPRESSION if top_index is None else int(top_index)
-
-
 class HealthSample(Base):
     """Capture health at one moment; shown on the live page."""
 

@@ -1,8 +1,8 @@
 """Subprocess for test_crash.py: writes whole-frame batches forever until SIGKILLed.
 
 Usage: python -m tests.storage.crash_writer URL SESSION_ID BATCH PEOPLE
-Prints "BEGIN" (flushed) whenever the writer opens a transaction, so the parent can kill it
-while a batch is in flight.
+Prints "BEGIN" / "COMMIT" (flushed) around every transaction, so the parent can kill it while a
+batch is in flight and then check that it really was.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tests.storage.test_writer import frames
 def main(url: str, sid: int, batch: int, people: int) -> None:
     engine = make_engine(url)
     event.listen(engine, "begin", lambda _conn: print("BEGIN", flush=True))
+    event.listen(engine, "commit", lambda _conn: print("COMMIT", flush=True))
     # Only full batches are written (flush interval of an hour): each is exactly batch records.
     writer = Writer(engine, max_buffer=batch * 3, batch_size=batch, flush_interval_s=3600)
     writer.start()
