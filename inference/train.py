@@ -36,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW)")
-    ap.add_argument("--weight-decay", type=float, default=1e-2)
+    ap.add_argument("--weight-decay", type=float, default=0.02)
     ap.add_argument("--warmup-frac", type=float, default=0.05)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--class-weight-power", type=float, default=0.5)
