@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS=(tesseract-ocr tesseract-ocr-eng xvfb x11-utils xdotool chromium chromium-driver
+APT_PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-script-latn xvfb x11-utils xdotool chromium chromium-driver
           postgresql fonts-dejavu-core fonts-noto-core)
 
 missing=()
