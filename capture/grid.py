@@ -4,6 +4,9 @@ How: every gallery view draws equal-sized tiles on a flat background (the gutter
 the few most common colours as background candidates, mask everything that differs from the
 candidate, and keep connected components that look like tiles (big, box-filling, roughly
 16:9). The largest family of equal-sized, row-aligned, evenly spaced boxes is the grid.
+Lossy video (JPEG/MJPG, mp4v, H.264) rings and bleeds chroma into the thin gutters, so when
+the exact pass finds nothing we retry on luma alone with a wider tolerance, eroding the
+non-background mask by 1 px to cut the few bridges left and growing the boxes back after.
 Layouts rarely change, so the result is cached and cheaply re-verified by sampling gutter,
 tile-edge and empty-space pixels; full detection runs only when that check fails.
 """
@@ -22,12 +25,16 @@ MIN_SIDE, MAX_SIDE = 160, 8192
 BG_TOL = 6  # max per-channel distance from the gutter colour
 MIN_TILE_W, MIN_TILE_H = 60, 34
 SIZE_TOL = 0.04  # tiles of one grid differ by at most 4 % (rounding)
+EXACT = (BG_TOL, 0, False)  # (tolerance, erosion px, luma only): lossless frames
+LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
+_LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
 
 
 @dataclass(slots=True)
 class _Layout:
     shape: tuple[int, int]
     bg: np.ndarray  # (3,) int16 BGR
+    mode: tuple[int, int, bool]  # EXACT or one of LOSSY
     boxes: list[Box]
     gutter_pts: tuple[np.ndarray, np.ndarray]
     inside_pts: tuple[np.ndarray, np.ndarray]
@@ -57,9 +64,14 @@ def _bg_mask(image: np.ndarray, bg: np.ndarray) -> np.ndarray:
     return cv2.bitwise_not(cv2.inRange(image, lo, hi))
 
 
-def _is_bg(image: np.ndarray, pts: tuple[np.ndarray, np.ndarray], bg: np.ndarray) -> np.ndarray:
+def _is_bg(image: np.ndarray, pts: tuple[np.ndarray, np.ndarray], bg: np.ndarray,
+           mode: tuple[int, int, bool] = EXACT) -> np.ndarray:
+    tol, _, luma = mode
+    if luma:
+        px = image[pts[0], pts[1]].astype(np.float32) @ _LUMA_W
+        return np.abs(px - float(bg.astype(np.float32) @ _LUMA_W)) <= tol * 1.5
     px = image[pts[0], pts[1]].astype(np.int16)
-    return np.abs(px - bg).max(axis=1) <= BG_TOL
+    return np.abs(px - bg).max(axis=1) <= tol
 
 
 def _bg_candidates(image: np.ndarray, k: int = 3) -> list[np.ndarray]:
@@ -74,13 +86,23 @@ def _bg_candidates(image: np.ndarray, k: int = 3) -> list[np.ndarray]:
     return out
 
 
-def _components(image: np.ndarray, bg: np.ndarray) -> list[Box]:
+def _components(image: np.ndarray, bg: np.ndarray, mode: tuple[int, int, bool] = EXACT,
+                gray: np.ndarray | None = None) -> list[Box]:
     """Tile-like connected components of the non-background mask."""
-    mask = _bg_mask(image, bg)
+    tol, e, luma = mode
+    if luma:
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if gray is None else gray
+        y = int(cv2.cvtColor(bg.astype(np.uint8).reshape(1, 1, 3), cv2.COLOR_BGR2GRAY)[0, 0])
+        mask = cv2.bitwise_not(cv2.inRange(gray, max(0, y - tol), min(255, y + tol)))
+    else:
+        mask = _bg_mask(image, bg)
+    if e:
+        mask = cv2.erode(mask, np.ones((2 * e + 1, 2 * e + 1), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
     h, w = image.shape[:2]
     boxes = []
     for x, y, bw, bh, area in stats[1:n]:
+        x, y, bw, bh = x - e, y - e, bw + 2 * e, bh + 2 * e  # undo the erosion
         if bw < MIN_TILE_W or bh < MIN_TILE_H or bw > w * 0.98 or bh > h * 0.98:
             continue
         if not 1.0 <= bw / bh <= 2.4 or area < 0.6 * bw * bh:
@@ -134,8 +156,8 @@ def _regular(boxes: list[Box]) -> bool:
     return all(1 <= g <= 40 for g in gaps) and max(gaps) - min(gaps) <= 4
 
 
-def _sample_points(boxes: list[Box], shape: tuple[int, int],
-                   image: np.ndarray, bg: np.ndarray) -> tuple:
+def _sample_points(boxes: list[Box], shape: tuple[int, int], image: np.ndarray,
+                   bg: np.ndarray, mode: tuple[int, int, bool] = EXACT) -> tuple:
     """Pixels that must stay gutter (just outside tiles), stay tile (just inside), and empty
     background points on a lattice; used to re-verify a cached layout in well under 1 ms."""
     h, w = shape
@@ -163,7 +185,7 @@ def _sample_points(boxes: list[Box], shape: tuple[int, int],
     for b in boxes:
         occupied |= (lx >= b.x - 2) & (lx < b.x + b.w + 2) & (ly >= b.y - 2) & (ly < b.y + b.h + 2)
     ly, lx = ly[~occupied], lx[~occupied]
-    keep = _is_bg(image, (ly, lx), bg)
+    keep = _is_bg(image, (ly, lx), bg, mode)
     return g, inside, (ly[keep], lx[keep])
 
 
@@ -221,32 +243,45 @@ class GridDetector:
             return GridResult(idx, is_gallery=False, reason=reason)
         self._miss = None
         boxes = [b for row in _rows(best[0]) for b in row]
-        pts = _sample_points(boxes, image.shape[:2], image, best[1])
-        self._layout = _Layout(image.shape[:2], best[1], boxes, *pts)
+        pts = _sample_points(boxes, image.shape[:2], image, best[1], best[2])
+        self._layout = _Layout(image.shape[:2], best[1], best[2], boxes, *pts)
         changed = lay is None or lay.boxes != boxes
         return self._result(image, idx, self._layout, changed=changed, t0=t0)
 
-    def _find(self, image: np.ndarray) -> tuple[list[Box], np.ndarray] | None:
-        """(tile boxes, gutter colour) of the grid, trying the most common colours first."""
-        for bg in _bg_candidates(image):
-            comps = _components(image, bg)
+    def _find(self, image: np.ndarray) -> tuple[list[Box], np.ndarray, tuple] | None:
+        """(tile boxes, gutter colour, mode) of the grid, trying the most common colours first,
+        exactly (lossless frames) and then tolerantly (compressed video)."""
+        cands = _bg_candidates(image)
+        exact = self._find_mode(image, cands, EXACT, None)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        for mode in LOSSY:  # also when the exact pass found some: ringing may hide tiles
+            found = self._find_mode(image, cands, mode, gray)
+            if found is not None:
+                return exact if exact is not None and len(exact[0]) >= len(found[0]) else found
+        return exact
+
+    def _find_mode(self, image: np.ndarray, cands: list[np.ndarray], mode: tuple,
+                   gray: np.ndarray | None) -> tuple[list[Box], np.ndarray, tuple] | None:
+        for bg in cands:
+            comps = _components(image, bg, mode, gray)
             fam = _grid_family(comps)
             if len(fam) >= max(2, self.min_tiles):
-                return fam, bg
+                return fam, bg, mode
             if self.min_tiles == 1:
                 lone = [b for b in comps if 1.6 <= b.w / b.h <= 1.95
                         and b.w * b.h >= 0.2 * image.shape[0] * image.shape[1]]
                 if len(lone) == 1:
-                    return lone, bg
+                    return lone, bg, mode
         return None
 
     @staticmethod
     def _still_valid(image: np.ndarray, lay: _Layout) -> bool:
-        gutter_ok = _is_bg(image, lay.gutter_pts, lay.bg).mean() >= 0.95
+        gutter_ok = _is_bg(image, lay.gutter_pts, lay.bg, lay.mode).mean() >= 0.95
         if not gutter_ok:
             return False
-        inside_ok = (~_is_bg(image, lay.inside_pts, lay.bg)).mean() >= 0.85
-        empty_ok = len(lay.empty_pts[0]) == 0 or _is_bg(image, lay.empty_pts, lay.bg).mean() >= 0.98
+        inside_ok = (~_is_bg(image, lay.inside_pts, lay.bg, lay.mode)).mean() >= 0.85
+        empty_ok = (len(lay.empty_pts[0]) == 0
+                    or _is_bg(image, lay.empty_pts, lay.bg, lay.mode).mean() >= 0.98)
         return bool(inside_ok and empty_ok)
 
     def _result(self, image: np.ndarray, idx: int, lay: _Layout, changed: bool,

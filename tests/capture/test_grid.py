@@ -136,3 +136,62 @@ def test_unchanged_slide_is_not_redetected() -> None:
     assert det.full_detections == 1 and second.extra.get("cached")
     image, _ = SyntheticGallerySource(9, "zoom", (1920, 1080), events=False).render(0)
     assert det.detect(image).is_gallery  # back to the gallery: detected again
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def _mp4v(frames: list[np.ndarray], path) -> list[np.ndarray]:
+    import cv2
+
+    h, w = frames[0].shape[:2]
+    vw = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 2.0, (w, h))
+    if not vw.isOpened():
+        pytest.skip("OpenCV cannot write mp4v video here")
+    for f in frames:
+        vw.write(f)
+    vw.release()
+    cap, out = cv2.VideoCapture(str(path)), []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        out.append(f)
+    cap.release()
+    assert len(out) == len(frames)
+    return out
+
+
+LOSSY_CASES = [(style, n, size) for style in ("zoom", "meet", "teams") for n, size in
+               ((2, (1366, 768)), (9, (1920, 1080)), (25, (1920, 1080)), (49, (1366, 768)))]
+
+
+def _assert_tiles(result, truth) -> None:
+    assert result.is_gallery, result.reason
+    assert len(result.tiles) == len(truth.tiles)
+    for tile, want in zip(result.tiles, truth.tiles, strict=True):
+        assert tile.box.iou(want.box) >= 0.9, (tile.box, want.box)
+
+
+@pytest.mark.parametrize(("style", "n", "size"), LOSSY_CASES)
+def test_lossy_jpeg_and_mp4v(style: str, n: int, size: tuple[int, int], tmp_path) -> None:
+    """Compression rings and bleeds colour into the gutters: tiles must still be found."""
+    src = SyntheticGallerySource(n, style, size, seed=n, events=False)
+    image, truth = src.render(0)
+    for quality in (60, 75):
+        _assert_tiles(GridDetector().detect(_jpeg(image, quality)), truth)
+    det = GridDetector()
+    for i, frame in enumerate(_mp4v([src.render(i)[0] for i in range(3)], tmp_path / "g.mp4")):
+        _assert_tiles(det.detect(frame, index=i), truth)
+    assert det.full_detections == 1  # the cached layout survives the codec noise
+
+
+@pytest.mark.parametrize("make", [_slide, _screen_share])
+def test_lossy_non_gallery_still_rejected(make) -> None:
+    result = GridDetector().detect(_jpeg(make(), 70))
+    assert not result.is_gallery and not result.tiles and result.reason
