@@ -4,9 +4,10 @@ How: every gallery view draws equal-sized tiles on a flat background (the gutter
 the few most common colours as background candidates, mask everything that differs from the
 candidate, and keep connected components that look like tiles (big, box-filling, roughly
 16:9). The largest family of equal-sized, row-aligned, evenly spaced boxes is the grid.
-Lossy video (JPEG/MJPG, mp4v, H.264) rings and bleeds chroma into the thin gutters, so when
-the exact pass finds nothing we retry on luma alone with a wider tolerance, eroding the
-non-background mask by 1 px to cut the few bridges left and growing the boxes back after.
+Lossy video (JPEG/MJPG, mp4v, H.264) rings and bleeds chroma into the thin gutters, so a full
+detection also tries luma alone with a wider tolerance, eroding the non-background mask by
+1 px to cut the few bridges left and growing the boxes back after; the bigger grid wins, the
+exact one on a tie (so lossless frames keep their pixel-exact boxes).
 Layouts rarely change, so the result is cached and cheaply re-verified by sampling gutter,
 tile-edge and empty-space pixels; full detection runs only when that check fails.
 """
