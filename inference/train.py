@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="LiteRT weights: dynamic int8 is ~3x faster on CPU at ~no accuracy cost")
     ap.add_argument("--export-tta", action="store_true", help="bake flip averaging into the export")
     ap.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0 = all cores)")
+    ap.add_argument("--init-from", default=None,
+                    help="start from this .keras model instead of fresh weights: a warm restart "
+                         "(a second cosine cycle), as the shipped model's second stage")
     return ap.parse_args(argv)
 
 
@@ -240,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     ds, val, steps = _datasets(a)
     widths = tuple(int(v) for v in a.widths.split(","))
-    core = build_model(widths, a.seed)
+    if a.init_from:
+        core = keras.models.load_model(a.init_from, compile=False)
+    else:
+        core = build_model(widths, a.seed)
     inp = keras.Input((FER_SIZE, FER_SIZE, 1))
     aug = inp if a.no_augment else build_augmenter(a.seed)(inp)
     trainer = keras.Model(inp, core(aug), name="trainer")
