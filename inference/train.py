@@ -135,7 +135,10 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
                 state["best"], state["best_epoch"] = acc, epoch + 1
                 core.save(str(work / "best.keras"))
                 if epoch == 0 and not a.no_export:  # provisional model for the pipeline
-                    _export(core, out, a, log=False)
+                    try:
+                        _export(core, out, a, log=False)
+                    except Exception as exc:  # a provisional export must never end training
+                        print(f"provisional export failed: {exc}", file=sys.stderr)
             row = {"epoch": epoch + 1, "loss": round(float(logs.get("loss", 0)), 4),
                    "train_acc": round(float(logs.get("accuracy", 0)), 4),
                    "publictest_acc": round(acc, 4), "secs": round(state["epoch_times"][-1], 1)}
@@ -169,7 +172,11 @@ def _float32_copy(core: object) -> object:
     """A float32-policy twin of a (possibly bfloat16-trained) model, for saving and export."""
     import keras
 
-    if all(w.dtype == "float32" for w in core.weights) and core.dtype_policy.name == "float32":
+    # Check every layer: a model loaded with --init-from reports a float32 policy at the top
+    # while its layers still compute in bfloat16, which the TTA export cannot convert.
+    if all(w.dtype == "float32" for w in core.weights) and all(
+        layer.dtype_policy.name == "float32" for layer in core.layers
+    ):
         return core
     policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy("float32")
