@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -13,39 +12,11 @@ from pathlib import Path
 import cv2
 import pytest
 
+from tests.xwindow import SHOW, SKIPS, free_display
+
 ROOT = Path(__file__).resolve().parents[2]
 
-SHOW = """
-import sys, tkinter as tk
-root = tk.Tk()
-root.overrideredirect(True)
-root.geometry("1280x720+0+0")
-img = tk.PhotoImage(file=sys.argv[1])
-tk.Label(root, image=img, borderwidth=0).pack()
-root.mainloop()
-"""
-
-
-def _tk_ok() -> bool:
-    try:
-        import tkinter  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = [
-    pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (apt: xvfb)"),
-    pytest.mark.skipif(not _tk_ok(), reason="tkinter not available to open a test window"),
-    pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed"),
-]
-
-
-def _free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
+pytestmark = SKIPS
 
 
 @pytest.fixture
@@ -58,7 +29,7 @@ def xvfb_window(tmp_path):
     png = tmp_path / "gallery.png"
     cv2.imwrite(str(png), frame.image)
     names = sorted(t.name for t in src.last_truth.tiles)
-    n = _free_display()
+    n = free_display(90, 200)
     xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     env = {**os.environ, "DISPLAY": f":{n}"}

@@ -6,7 +6,6 @@ once it is back, and exit cleanly with its session closed."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -19,39 +18,10 @@ import pytest
 
 from tests.reliability import faultlog
 from tests.reliability.procs import ROOT
+from tests.xwindow import SHOW, SKIPS, free_display
 
 OUTAGE_S = 30.0
-SHOW = """
-import sys, tkinter as tk
-root = tk.Tk()
-root.overrideredirect(True)
-root.geometry("1280x720+0+0")
-img = tk.PhotoImage(file=sys.argv[1])
-tk.Label(root, image=img, borderwidth=0).pack()
-root.mainloop()
-"""
-
-
-def _tk_ok() -> bool:
-    try:
-        import tkinter  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = [
-    pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb not installed (apt: xvfb)"),
-    pytest.mark.skipif(not _tk_ok(), reason="tkinter not available to open a test window"),
-    pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr not installed"),
-]
-
-
-def _free_display() -> int:
-    for n in range(120, 250):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
+pytestmark = SKIPS
 
 
 class Screen:
@@ -115,7 +85,7 @@ def test_screen_vanishes_30s_then_returns(tmp_path):
     src = SyntheticGallerySource(n=6, size=(1280, 720), seed=21, events=False, n_frames=1)
     png = tmp_path / "gallery.png"
     cv2.imwrite(str(png), next(iter(src.frames())).image)
-    screen = Screen(_free_display(), png)
+    screen = Screen(free_display(120, 250), png)
     db = tmp_path / "live.db"
     screen.up()
     proc = subprocess.Popen(
