@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-script-latn xvfb x11-utils xdotool chromium chromium-driver
-          postgresql fonts-dejavu-core fonts-noto-core)
+          postgresql fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
