@@ -13,7 +13,10 @@ from datetime import UTC, datetime
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
+from dash.exceptions import PreventUpdate
+from sqlalchemy import Engine
 
+from storage import queries as q
 from storage.queries import SessionInfo
 
 MAX_NAME_CHARS = 80
@@ -138,3 +141,14 @@ def stat(label: str, value: str, *, id: str | None = None) -> html.Div:  # noqa:
          html.Div(label, className="cp-stat-label")],
         className="cp-stat",
     )
+
+
+def picked_session(engine: Engine, session_id: int | str | None) -> SessionInfo:
+    """The session the picker names, or PreventUpdate: a callback has nothing to draw for no
+    session or one deleted since the picker was filled, and must leave the page as it is."""
+    if session_id is None:
+        raise PreventUpdate
+    info = q.get_session(engine, int(session_id))
+    if info is None:
+        raise PreventUpdate
+    return info

@@ -195,11 +195,7 @@ def register(app, ctx) -> None:  # noqa: ANN001
         running=[(Output("live-tick", "disabled"), True, False)],
     )
     def refresh(_n, session_id, minutes, sig, shown_timeline, shown_engagement):  # noqa: ANN001
-        if session_id is None:
-            raise PreventUpdate
-        info = q.get_session(ctx.engine, int(session_id))
-        if info is None:
-            raise PreventUpdate
+        info = ui.picked_session(ctx.engine, session_id)
         state = q.current_state(ctx.engine, info.id)
         health = q.health_latest(ctx.engine, info.id)
         newest = pd.to_datetime(state["ts"], utc=True).max() if not state.empty else None

@@ -168,11 +168,7 @@ def register(app, ctx) -> None:  # noqa: ANN001
         Input("session-picker", "value"),
     )
     def render(session_id):  # noqa: ANN001
-        if session_id is None:
-            raise PreventUpdate
-        info = q.get_session(ctx.engine, int(session_id))
-        if info is None:
-            raise PreventUpdate
+        info = ui.picked_session(ctx.engine, session_id)
         summary = q.participant_summary(ctx.engine, info.id)
         end = info.ended_at
         if end is None and not summary.empty:
