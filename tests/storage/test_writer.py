@@ -86,13 +86,20 @@ def test_records_of_a_deleted_session_are_dropped_loudly_and_writing_goes_on(
     assert w.stop(30) and count(engine) == 10
 
 
-def test_locked_sqlite_keeps_buffer_and_retries(tmp_path) -> None:  # noqa: ANN001
-    url = f"sqlite:///{tmp_path / 'lock.db'}"
+def locked_db(tmp_path, name: str, busy_timeout_ms: int):  # noqa: ANN001, ANN201
+    """A migrated SQLite file with a session, and a second connection holding it EXCLUSIVE:
+    every write through the returned engine fails with 'database is locked' until released."""
+    url = f"sqlite:///{tmp_path / name}"
     upgrade(url)
-    engine = make_engine(url, busy_timeout_ms=20)
+    engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
     sid = start_session(engine, SessionSpec(course="C", title="T", started_at=T0))
-    blocker = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    blocker = sqlite3.connect(tmp_path / name, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
+    return engine, sid, blocker
+
+
+def test_locked_sqlite_keeps_buffer_and_retries(tmp_path) -> None:  # noqa: ANN001
+    engine, sid, blocker = locked_db(tmp_path, "lock.db", busy_timeout_ms=20)
     w = Writer(engine, flush_interval_s=0.01, max_backoff_s=0.1).start()
     w.submit_observations(frames(sid, 0, 1)[0])
     deadline = time.monotonic() + 10
@@ -188,12 +195,7 @@ def test_health_only_batches_and_overlong_names_are_written(engine, sid) -> None
 
 
 def test_stop_gives_up_on_a_dead_database_and_reports_it(tmp_path, caplog) -> None:  # noqa: ANN001
-    url = f"sqlite:///{tmp_path / 'dead.db'}"
-    upgrade(url)
-    engine = make_engine(url, busy_timeout_ms=10)
-    sid = start_session(engine, SessionSpec(course="C", title="T", started_at=T0))
-    blocker = sqlite3.connect(tmp_path / "dead.db", isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
+    engine, sid, blocker = locked_db(tmp_path, "dead.db", busy_timeout_ms=10)
     w = Writer(engine, flush_interval_s=0.01, max_backoff_s=0.05).start()
     w.submit_observations(frames(sid, 0, 1)[0])
     with caplog.at_level("ERROR"):
