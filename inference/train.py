@@ -168,7 +168,7 @@ def _accuracy(core: object, x: np.ndarray, y: np.ndarray) -> float:
     return float((probs.argmax(1) == y).mean())
 
 
-def _float32_copy(core: object) -> object:
+def float32_copy(core: object) -> object:
     """A float32-policy twin of a (possibly bfloat16-trained) model, for saving and export."""
     import keras
 
@@ -192,7 +192,7 @@ def _float32_copy(core: object) -> object:
 def _export(core: object, out: Path, a: argparse.Namespace, log: bool = True) -> None:
     from inference.train_export import export_tflite
 
-    core = _float32_copy(core)
+    core = float32_copy(core)
     core.save(str(out / "expression.keras"))
     size = export_tflite(core, out / "expression.tflite", tta=a.export_tta,
                          quantize=a.export_quantize)

@@ -35,8 +35,11 @@ def export_tflite(
 
     if tta:  # average the net over the image and its mirror, inside the one exported graph
         inp = keras.Input((FER_SIZE, FER_SIZE, 1), name="faces")
-        flipped = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=2), name="mirror")(inp)
-        avg = keras.layers.Average(name="tta")([model(inp), model(flipped)])
+        # float32 explicitly: under a mixed_bfloat16 global policy (a training process) these
+        # layers would compute in bf16 and the converter rejects the graph
+        flipped = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=2), name="mirror",
+                                      dtype="float32")(inp)
+        avg = keras.layers.Average(name="tta", dtype="float32")([model(inp), model(flipped)])
         model = keras.Model(inp, avg, name="expression_tta")
     spec = tf.TensorSpec([None, FER_SIZE, FER_SIZE, 1], tf.float32, name="faces")
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     from inference.preprocess import preprocess_faces
+    from inference.train import float32_copy
     from inference.train_data import load_npz
 
     ap = argparse.ArgumentParser(prog="python -m inference.train_export")
@@ -81,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quantize", choices=["none", "dynamic", "int8"], default="none")
     ap.add_argument("--rep-npz", default=None, help="npz for int8 calibration (first 512 rows)")
     a = ap.parse_args(argv)
-    model = keras.models.load_model(a.keras, compile=False)
+    # A checkpoint saved mid-training (best.keras) may compute in bfloat16: export float32.
+    model = float32_copy(keras.models.load_model(a.keras, compile=False))
     rep = preprocess_faces(load_npz(a.rep_npz)["x"][:512]) if a.rep_npz else None
     size = export_tflite(model, a.out, tta=a.tta, quantize=a.quantize, rep_data=rep)
     print(f"wrote {a.out} ({size} bytes)", file=sys.stderr)

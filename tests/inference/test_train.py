@@ -31,6 +31,26 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path: Path, capsys: pyte
     assert p.shape == (64, 7) and np.allclose(p.sum(1), 1, atol=1e-5)
 
 
+
+def test_bf16_checkpoint_reexports_as_float32_tta(tmp_path: Path) -> None:
+    """best.keras from a --bf16 run computes in bfloat16; the export CLI must still give a
+    float32 in/out model (it once produced a bf16 graph with casts)."""
+    from inference.train import main
+    from inference.train_export import main as export_main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_fer_npz(data / "train.npz", 128, seed=3)
+    write_fer_npz(data / "public_test.npz", 32, seed=4)
+    work = tmp_path / "work"
+    assert main(["--data", str(data), "--out", str(tmp_path / "o"), "--work-dir", str(work),
+                 "--epochs", "1", "--batch", "64", "--bf16", "--no-export"]) == 0
+    out = tmp_path / "tta.tflite"
+    assert export_main(["--keras", str(work / "best.keras"), "--out", str(out), "--tta",
+                        "--quantize", "dynamic"]) == 0
+    p = ExpressionClassifier(out).predict(load_npz(data / "public_test.npz")["x"])
+    assert p.dtype == np.float32 and p.shape == (32, 7) and np.allclose(p.sum(1), 1, atol=1e-4)
+
 def test_class_weights_lift_the_rare_class() -> None:
     y = np.array([3] * 100 + [1] * 4 + [0] * 50)
     w = class_weights(y)
