@@ -199,15 +199,15 @@ _PASSTHROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_
 
 @app.command(context_settings=_PASSTHROUGH, add_help_option=False)
 def train(ctx: typer.Context) -> None:
-    """Train the expression model on FER2013 (see `classpulse train --help`)."""
-    from inference.train import main as train_main
+    """Train the shipped expression model on FER2013: every stage, then export (`--help`)."""
+    from inference.recipe import main as recipe_main
 
-    raise typer.Exit(train_main(list(ctx.args)) or 0)
+    raise typer.Exit(recipe_main(list(ctx.args)) or 0)
 
 
 @app.command("eval-model", context_settings=_PASSTHROUGH, add_help_option=False)
 def eval_model(ctx: typer.Context) -> None:
-    """Evaluate an expression model on FER2013 PrivateTest (see `classpulse eval-model --help`)."""
+    """Evaluate an expression model on any FER2013-layout npz (see `classpulse eval-model --help`)."""
     from inference.evaluate import main as eval_main
 
     raise typer.Exit(eval_main(list(ctx.args)) or 0)

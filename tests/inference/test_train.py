@@ -85,3 +85,26 @@ def test_training_uses_the_shared_preprocessing() -> None:
     from inference import preprocess
 
     assert train.preprocess_faces is preprocess.preprocess_faces
+
+
+def test_recipe_chains_every_stage_and_exports_what_models_ships(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture) -> None:
+    """`classpulse train` = all stages (each from the previous best.keras) + the exports."""
+    from inference.recipe import STAGES, main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_fer_npz(data / "train.npz", 256, seed=5)
+    write_fer_npz(data / "public_test.npz", 32, seed=6)
+    out = tmp_path / "models"
+    assert main(["--data", str(data), "--out", str(out), "--work-dir", str(tmp_path / "w"),
+                 "--smoke"]) == 0
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert [s["args"]["init_from"] for s in summary["stages"]] == [None] + [
+        str(tmp_path / "w" / name / "best.keras") for name, _ in STAGES[:-1]]
+    x = load_npz(data / "public_test.npz")["x"]
+    for name in ("expression.tflite", "expression_fast.tflite"):
+        p = ExpressionClassifier(out / name).predict(x)
+        assert p.shape == (32, 7) and np.allclose(p.sum(1), 1, atol=1e-4)
+    assert (out / "expression.keras").is_file()
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["files"]

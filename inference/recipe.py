@@ -1,0 +1,93 @@
+"""The shipped model's whole recipe in one command: `classpulse train --data D --out models/`.
+
+Why stages: on a 2-core CPU one long cosine cycle ends before the net has converged; warm
+restarts (a shorter cosine cycle at a lower peak LR from the previous cycle's best epoch) kept
+adding PublicTest accuracy. Each stage is a plain `inference.train` run, so any stage can be
+rerun by hand with `python -m inference.train ... --init-from <previous best.keras>`; this module
+only chains them and exports what `models/` ships (float32 .keras, TTA .tflite, fast .tflite).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+# (name, flags) in order; every stage after the first starts from the previous best.keras.
+STAGES: list[tuple[str, list[str]]] = [
+    ("main", ["--epochs", "60", "--time-budget-min", "85", "--seed", "1234"]),
+    ("ft", ["--epochs", "12", "--time-budget-min", "24", "--seed", "1235", "--lr", "1e-3",
+            "--warmup-frac", "0.03"]),
+    ("s3", ["--epochs", "10", "--seed", "1236", "--lr", "1e-3", "--warmup-frac", "0.03",
+            "--soft-labels", "0.5"]),
+]
+COMMON = ["--bf16", "--weight-decay", "0.02", "--no-export"]
+SMOKE = ["--epochs", "1", "--time-budget-min", "0", "--limit", "256", "--batch", "64"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="classpulse train", description=__doc__.splitlines()[0],
+                                 epilog="One stage with your own flags: python -m inference.train")
+    ap.add_argument("--data", required=True, help="folder with train.npz and public_test.npz")
+    ap.add_argument("--out", default="models", help="where the exported model files go")
+    ap.add_argument("--work-dir", default="runs/recipe", help="one sub-folder per stage")
+    ap.add_argument("--from-stage", default=None, choices=[s[0] for s in STAGES],
+                    help="resume: skip the stages before this one (their best.keras must exist)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="1 epoch on 256 faces per stage: checks the plumbing in seconds")
+    return ap.parse_args(argv)
+
+
+def stage_argv(a: argparse.Namespace, i: int) -> list[str]:
+    """The `inference.train` argument list of stage `i` (later flags override earlier ones)."""
+    name, flags = STAGES[i]
+    argv = ["--data", a.data, "--out", str(Path(a.work_dir) / name), "--work-dir",
+            str(Path(a.work_dir) / name), *COMMON, *flags]
+    if i > 0:
+        argv += ["--init-from", str(Path(a.work_dir) / STAGES[i - 1][0] / "best.keras")]
+    return argv + (SMOKE if a.smoke else [])
+
+
+def export_all(best: Path, out: Path) -> dict[str, int]:
+    """float32 .keras, flip-TTA dynamic-int8 .tflite (shipped) and the no-TTA fast variant."""
+    import keras
+
+    from inference.train import float32_copy
+    from inference.train_export import export_tflite
+
+    out.mkdir(parents=True, exist_ok=True)
+    core = float32_copy(keras.models.load_model(str(best), compile=False))
+    core.save(str(out / "expression.keras"))
+    return {"expression.tflite": export_tflite(core, out / "expression.tflite", tta=True,
+                                               quantize="dynamic"),
+            "expression_fast.tflite": export_tflite(core, out / "expression_fast.tflite",
+                                                    quantize="dynamic")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every stage (or resume), then export into --out with a summary of all stages."""
+    from inference.train import main as train_main
+
+    a = parse_args(argv)
+    names = [s[0] for s in STAGES]
+    start = names.index(a.from_stage) if a.from_stage else 0
+    for i in range(start, len(STAGES)):
+        print(f"== stage {i + 1}/{len(STAGES)}: {names[i]}", file=sys.stderr, flush=True)
+        rc = train_main(stage_argv(a, i))
+        if rc:
+            return rc
+    work, out = Path(a.work_dir), Path(a.out)
+    sizes = export_all(work / names[-1] / "best.keras", out)
+    stages = [json.loads((work / n / "train_summary.json").read_text()) for n in names]
+    summary = {"stages": stages, "files": sizes,
+               "train_minutes": round(sum(s["train_minutes"] for s in stages), 1),
+               "best_publictest_acc_no_tta": stages[-1]["best_publictest_acc"]}
+    (out / "train_summary.json").write_text(json.dumps(summary, indent=1))
+    print(json.dumps({k: summary[k] for k in ("train_minutes", "best_publictest_acc_no_tta",
+                                               "files")}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
