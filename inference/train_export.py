@@ -24,23 +24,19 @@ def export_tflite(
     tta: bool = False,
     quantize: str = "none",
     rep_data: np.ndarray | None = None,
+    zooms: tuple[int, ...] = (0,),
 ) -> int:
     """Write `model` (input N x 48 x 48 x 1 float32 in [0,1]) as .tflite; return the file size.
 
+    tta: average the net over views baked into the graph: for each margin c in `zooms`, the
+    face cropped by c pixels per side and resized back to 48x48, and its mirror image.
     quantize: "none" (float32), "dynamic" (int8 weights) or "int8" (int8 weights+activations,
     float32 input/output; needs `rep_data`, a few hundred preprocessed training faces).
     """
-    import keras
     import tensorflow as tf
 
-    if tta:  # average the net over the image and its mirror, inside the one exported graph
-        inp = keras.Input((FER_SIZE, FER_SIZE, 1), name="faces")
-        # float32 explicitly: under a mixed_bfloat16 global policy (a training process) these
-        # layers would compute in bf16 and the converter rejects the graph
-        flipped = keras.layers.Lambda(lambda t: keras.ops.flip(t, axis=2), name="mirror",
-                                      dtype="float32")(inp)
-        avg = keras.layers.Average(name="tta", dtype="float32")([model(inp), model(flipped)])
-        model = keras.Model(inp, avg, name="expression_tta")
+    if tta:
+        model = tta_model(model, zooms)
     spec = tf.TensorSpec([None, FER_SIZE, FER_SIZE, 1], tf.float32, name="faces")
     with tempfile.TemporaryDirectory() as tmp:
         # SavedModel round trip freezes the variables (a concrete function keeps them as
@@ -62,6 +58,34 @@ def export_tflite(
     return len(blob)
 
 
+
+def tta_model(model: object, zooms: tuple[int, ...] = (0,)) -> object:
+    """`model` averaged over 2 x len(zooms) views, all in ONE forward pass (views stacked on
+    the batch axis), so the runtime still makes one call per batch."""
+    import keras
+    from keras import ops
+
+    if not zooms or any(not 0 <= c < FER_SIZE // 4 for c in zooms):
+        raise ValueError(f"tta zooms: expected margins in 0..{FER_SIZE // 4 - 1}, got {zooms}")
+
+    def views(t: object) -> object:
+        out = []
+        for c in zooms:
+            v = t if c == 0 else ops.image.resize(t[:, c:FER_SIZE - c, c:FER_SIZE - c, :],
+                                                  (FER_SIZE, FER_SIZE), interpolation="bilinear")
+            out += [v, ops.flip(v, axis=2)]
+        return ops.concatenate(out, axis=0)
+
+    def average(p: object) -> object:
+        return ops.mean(ops.reshape(p, (2 * len(zooms), -1, p.shape[-1])), axis=0)
+
+    inp = keras.Input((FER_SIZE, FER_SIZE, 1), name="faces")
+    # float32 explicitly: under a mixed_bfloat16 global policy (a training process) these
+    # layers would compute in bf16 and the converter rejects the graph
+    stacked = keras.layers.Lambda(views, name="views", dtype="float32")(inp)
+    avg = keras.layers.Lambda(average, name="tta", dtype="float32")(model(stacked))
+    return keras.Model(inp, avg, name="expression_tta")
+
 def _rep_gen(rep: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
     def gen() -> Iterator[list[np.ndarray]]:
         for i in range(0, len(rep), 32):
@@ -82,13 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keras", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--tta", action="store_true")
+    ap.add_argument("--zooms", default="0", help="TTA crop margins in px, e.g. 0,2")
     ap.add_argument("--quantize", choices=["none", "dynamic", "int8"], default="none")
     ap.add_argument("--rep-npz", default=None, help="npz for int8 calibration (first 512 rows)")
     a = ap.parse_args(argv)
     # A checkpoint saved mid-training (best.keras) may compute in bfloat16: export float32.
     model = float32_copy(keras.models.load_model(a.keras, compile=False))
     rep = preprocess_faces(load_npz(a.rep_npz)["x"][:512]) if a.rep_npz else None
-    size = export_tflite(model, a.out, tta=a.tta, quantize=a.quantize, rep_data=rep)
+    zooms = tuple(int(v) for v in a.zooms.split(","))
+    size = export_tflite(model, a.out, tta=a.tta, quantize=a.quantize, rep_data=rep,
+                         zooms=zooms)
     print(f"wrote {a.out} ({size} bytes)", file=sys.stderr)
     return 0
 
