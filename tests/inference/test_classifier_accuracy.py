@@ -1,8 +1,8 @@
 """The shipped model on real PublicTest faces, on a fixed 500-face subset (seed 2013).
 
-The issue's bar is >= 65 % on this subset. The shipped model (CPU-budget run, 66.5 % on all of
-PublicTest) measures 64.8 % here, so that check is an honest non-strict xfail until a better
-model ships; a lower floor guards against regressions (e.g. a preprocessing mismatch).
+The issue's bar is >= 65 % on this subset (the shipped model: 68.8 % on all of PublicTest).
+A second, higher floor catches a quieter regression, e.g. the TTA views or the int8
+calibration going wrong, which costs a point or two rather than ten.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ def subset_accuracy(fer_dir: Path) -> float:
 
 def test_publictest_subset_regression_floor(fer_dir: Path) -> None:
     acc = subset_accuracy(fer_dir)
-    assert acc >= 0.63, f"PublicTest 500-face subset accuracy {acc:.3f} < 0.63 (regression)"
+    assert acc >= 0.665, f"PublicTest 500-face subset accuracy {acc:.3f} < 0.665 (regression)"
 
 
-@pytest.mark.xfail(strict=False, reason="shipped CPU-budget model: 64.8% on this subset (<65%)")
 def test_publictest_subset_target_65(fer_dir: Path) -> None:
     acc = subset_accuracy(fer_dir)
     assert acc >= 0.65, f"PublicTest 500-face subset accuracy {acc:.3f} < 0.65"
