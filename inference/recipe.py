@@ -25,7 +25,7 @@ STAGES: list[tuple[str, list[str]]] = [
 COMMON = ["--bf16", "--weight-decay", "0.02", "--no-export"]
 # Test-time views: the face zoomed in by 2 px per side (44x44 centre resized to 48x48) and its
 # mirror. Picked on PublicTest among margins 0/1/2/4 (so PublicTest flatters it slightly; see
-# models/MODEL_CARD.md); it was the best margin for all four stage checkpoints.
+# models/MODEL_CARD.md) on the stage-2 model, and the best pair again for the stage-4 one.
 TTA_ZOOMS = (2,)
 CALIBRATION_FACES = 512
 SMOKE = ["--epochs", "1", "--time-budget-min", "0", "--limit", "256", "--batch", "64"]
