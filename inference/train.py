@@ -43,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--widths", default="32,64,128,256")
     ap.add_argument("--soft-labels", type=float, default=0.0,
                     help="weight of the FER+ vote distribution in the target (0 = hard labels)")
+    ap.add_argument("--patience", type=int, default=0,
+                    help="stop after N epochs without a better PublicTest accuracy (0 = never)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training rows")
     ap.add_argument("--val-limit", type=int, default=0, help="use only the first N PublicTest rows")
     ap.add_argument("--bf16", action="store_true", help="mixed bfloat16 compute")
@@ -146,6 +148,10 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
             print(json.dumps(row), f"best={state['best']:.4f}@{state['best_epoch']}",
                   file=sys.stderr, flush=True)
             self._budget(epoch + 1)
+            if a.patience and epoch + 1 - state["best_epoch"] >= a.patience:
+                print(f"early stop: no better PublicTest accuracy for {a.patience} epochs",
+                      file=sys.stderr, flush=True)
+                self.model.stop_training = True
 
         def _budget(self, done: int) -> None:
             if a.time_budget_min <= 0:

@@ -51,6 +51,22 @@ def test_bf16_checkpoint_reexports_as_float32_tta(tmp_path: Path) -> None:
     p = ExpressionClassifier(out).predict(load_npz(data / "public_test.npz")["x"])
     assert p.dtype == np.float32 and p.shape == (32, 7) and np.allclose(p.sum(1), 1, atol=1e-4)
 
+
+def test_early_stopping_on_publictest_patience(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """--patience N ends the run N epochs after the best PublicTest epoch (one validation face:
+    its accuracy can improve at most once, so the best epoch is reached early)."""
+    from inference.train import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_fer_npz(data / "train.npz", 128, seed=7)
+    write_fer_npz(data / "public_test.npz", 8, seed=8)
+    assert main(["--data", str(data), "--out", str(tmp_path / "o"), "--work-dir",
+                 str(tmp_path / "w"), "--epochs", "20", "--batch", "64", "--patience", "2",
+                 "--val-limit", "1", "--no-export"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["epochs_run"] == summary["best_epoch"] + 2 < 20
+
 def test_class_weights_lift_the_rare_class() -> None:
     y = np.array([3] * 100 + [1] * 4 + [0] * 50)
     w = class_weights(y)
