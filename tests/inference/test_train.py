@@ -106,7 +106,7 @@ def test_training_uses_the_shared_preprocessing() -> None:
 def test_recipe_chains_every_stage_and_exports_what_models_ships(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture) -> None:
     """`classpulse train` = all stages (each from the previous best.keras) + the exports."""
-    from inference.recipe import STAGES, main
+    from inference.recipe import AVERAGE_LAST, STAGES, main
 
     data = tmp_path / "data"
     data.mkdir()
@@ -123,4 +123,22 @@ def test_recipe_chains_every_stage_and_exports_what_models_ships(tmp_path: Path,
         p = ExpressionClassifier(out / name).predict(x)
         assert p.shape == (32, 7) and np.allclose(p.sum(1), 1, atol=1e-4)
     assert (out / "expression.keras").is_file()
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["files"]
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["files"] and printed["averaged_stages"] == [n for n, _ in STAGES[-AVERAGE_LAST:]]
+
+
+def test_average_weights_is_the_elementwise_mean(tmp_path: Path) -> None:
+    import keras
+
+    from inference.recipe import average_weights
+    from inference.train import build_model
+
+    paths = []
+    for seed in (1, 2):
+        keras.utils.set_random_seed(seed)
+        m = build_model((4, 4, 8, 8))
+        m.save(str(tmp_path / f"m{seed}.keras"))
+        paths.append(tmp_path / f"m{seed}.keras")
+    a, b = (keras.models.load_model(str(p), compile=False).get_weights() for p in paths)
+    avg = average_weights(paths).get_weights()
+    assert all(np.allclose(w, (x + y) / 2, atol=1e-6) for w, x, y in zip(avg, a, b, strict=True))
