@@ -33,7 +33,6 @@ COMMON = ["--bf16", "--weight-decay", "0.02", "--no-export"]
 # mirror. Picked on PublicTest among margins 0/1/2/4 (so PublicTest flatters it slightly; see
 # models/MODEL_CARD.md) on the stage-2 model, and the best pair again for the stage-4 one.
 TTA_ZOOMS = (2,)
-CALIBRATION_FACES = 512
 SMOKE = ["--epochs", "1", "--time-budget-min", "0", "--limit", "256", "--batch", "64"]
 
 
@@ -64,12 +63,11 @@ def stage_argv(a: argparse.Namespace, i: int) -> list[str]:
 
 def average_weights(paths: list[Path]) -> object:
     """A float32 model whose every weight is the mean over the checkpoints in `paths`."""
-    import keras
     import numpy as np
 
-    from inference.train import float32_copy
+    from inference.train import load_float32
 
-    models = [float32_copy(keras.models.load_model(str(p), compile=False)) for p in paths]
+    models = [load_float32(p) for p in paths]
     weights = [m.get_weights() for m in models]
     models[0].set_weights([np.mean([np.asarray(w[i], np.float64) for w in weights], axis=0)
                            .astype(np.float32) for i in range(len(weights[0]))])
@@ -83,14 +81,12 @@ def export_all(bests: list[Path], out: Path, data: Path) -> dict[str, int]:
     int8: with the zoom view's resize op in the graph the dynamic-range model ran 2x slower
     (69.5 vs 32.5 ms for 49 faces) at the same accuracy.
     """
-    from inference.preprocess import preprocess_faces
-    from inference.train_data import load_npz
-    from inference.train_export import export_tflite
+    from inference.train_export import calibration_faces, export_tflite
 
     out.mkdir(parents=True, exist_ok=True)
     core = average_weights(bests)
     core.save(str(out / "expression.keras"))
-    rep = preprocess_faces(load_npz(data / "train.npz")["x"][:CALIBRATION_FACES])
+    rep = calibration_faces(data / "train.npz")
     return {"expression.tflite": export_tflite(core, out / "expression.tflite", tta=True,
                                                zooms=TTA_ZOOMS, quantize="int8", rep_data=rep),
             "expression_fast.tflite": export_tflite(core, out / "expression_fast.tflite",

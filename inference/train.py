@@ -195,6 +195,13 @@ def float32_copy(core: object) -> object:
     return twin
 
 
+def load_float32(path: str | Path) -> object:
+    """A saved .keras model as a float32 twin: checkpoints of --bf16 runs compute in bfloat16."""
+    import keras
+
+    return float32_copy(keras.models.load_model(str(path), compile=False))
+
+
 def _export(core: object, out: Path, a: argparse.Namespace, log: bool = True) -> None:
     from inference.train_export import export_tflite
 

@@ -17,6 +17,8 @@ import numpy as np
 
 from inference.types import FER_SIZE
 
+CALIBRATION_FACES = 512  # int8 activation ranges: a few hundred training faces suffice
+
 
 def export_tflite(
     model: object,
@@ -58,7 +60,6 @@ def export_tflite(
     return len(blob)
 
 
-
 def tta_model(model: object, zooms: tuple[int, ...] = (0,)) -> object:
     """`model` averaged over 2 x len(zooms) views, all in ONE forward pass (views stacked on
     the batch axis), so the runtime still makes one call per batch."""
@@ -86,6 +87,15 @@ def tta_model(model: object, zooms: tuple[int, ...] = (0,)) -> object:
     avg = keras.layers.Lambda(average, name="tta", dtype="float32")(model(stacked))
     return keras.Model(inp, avg, name="expression_tta")
 
+
+def calibration_faces(npz_path: str | Path, n: int = CALIBRATION_FACES) -> np.ndarray:
+    """The first `n` faces of an npz, preprocessed: int8 calibration data (`rep_data`)."""
+    from inference.preprocess import preprocess_faces
+    from inference.train_data import load_npz
+
+    return preprocess_faces(load_npz(npz_path)["x"][:n])
+
+
 def _rep_gen(rep: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
     def gen() -> Iterator[list[np.ndarray]]:
         for i in range(0, len(rep), 32):
@@ -96,11 +106,7 @@ def _rep_gen(rep: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI: re-export a saved .keras model (e.g. to try TTA or quantisation after training)."""
-    import keras
-
-    from inference.preprocess import preprocess_faces
-    from inference.train import float32_copy
-    from inference.train_data import load_npz
+    from inference.train import load_float32
 
     ap = argparse.ArgumentParser(prog="python -m inference.train_export")
     ap.add_argument("--keras", required=True)
@@ -108,11 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tta", action="store_true")
     ap.add_argument("--zooms", default="0", help="TTA crop margins in px, e.g. 0,2")
     ap.add_argument("--quantize", choices=["none", "dynamic", "int8"], default="none")
-    ap.add_argument("--rep-npz", default=None, help="npz for int8 calibration (first 512 rows)")
+    ap.add_argument("--rep-npz", default=None,
+                    help=f"npz for int8 calibration (first {CALIBRATION_FACES} rows)")
     a = ap.parse_args(argv)
-    # A checkpoint saved mid-training (best.keras) may compute in bfloat16: export float32.
-    model = float32_copy(keras.models.load_model(a.keras, compile=False))
-    rep = preprocess_faces(load_npz(a.rep_npz)["x"][:512]) if a.rep_npz else None
+    model = load_float32(a.keras)  # a mid-training best.keras may compute in bfloat16
+    rep = calibration_faces(a.rep_npz) if a.rep_npz else None
     zooms = tuple(int(v) for v in a.zooms.split(","))
     size = export_tflite(model, a.out, tta=a.tta, quantize=a.quantize, rep_data=rep,
                          zooms=zooms)
