@@ -30,6 +30,15 @@ def write_fer_npz(path: Path, n: int, seed: int = 0, votes: bool = True) -> Path
     return path
 
 
+
+def write_fer_dir(root: Path, n_train: int, n_val: int, seed: int) -> Path:
+    """A --data folder for training: random train.npz and public_test.npz (seeds seed, seed+1)."""
+    data = root / "data"
+    data.mkdir()
+    write_fer_npz(data / "train.npz", n_train, seed=seed)
+    write_fer_npz(data / "public_test.npz", n_val, seed=seed + 1)
+    return data
+
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random-weight, narrow version of the shipped architecture, exported to .tflite."""

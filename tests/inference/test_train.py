@@ -10,16 +10,13 @@ import pytest
 
 from inference.classifier import ExpressionClassifier
 from inference.train_data import class_weights, load_npz, soft_targets
-from tests.inference.conftest import write_fer_npz
+from tests.inference.conftest import write_fer_dir, write_fer_npz
 
 
 def test_tiny_training_run_exports_a_loadable_model(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from inference.train import main
 
-    data = tmp_path / "data"
-    data.mkdir()
-    write_fer_npz(data / "train.npz", 256, seed=1)
-    write_fer_npz(data / "public_test.npz", 64, seed=2)
+    data = write_fer_dir(tmp_path, 256, 64, seed=1)
     out = tmp_path / "models"
     rc = main(["--data", str(data), "--out", str(out), "--work-dir", str(tmp_path / "work"),
                "--epochs", "1", "--batch", "64", "--soft-labels", "0.5"])
@@ -31,17 +28,13 @@ def test_tiny_training_run_exports_a_loadable_model(tmp_path: Path, capsys: pyte
     assert p.shape == (64, 7) and np.allclose(p.sum(1), 1, atol=1e-5)
 
 
-
 def test_bf16_checkpoint_reexports_as_float32_tta(tmp_path: Path) -> None:
     """best.keras from a --bf16 run computes in bfloat16; the export CLI must still give a
     float32 in/out model (it once produced a bf16 graph with casts)."""
     from inference.train import main
     from inference.train_export import main as export_main
 
-    data = tmp_path / "data"
-    data.mkdir()
-    write_fer_npz(data / "train.npz", 128, seed=3)
-    write_fer_npz(data / "public_test.npz", 32, seed=4)
+    data = write_fer_dir(tmp_path, 128, 32, seed=3)
     work = tmp_path / "work"
     assert main(["--data", str(data), "--out", str(tmp_path / "o"), "--work-dir", str(work),
                  "--epochs", "1", "--batch", "64", "--bf16", "--no-export"]) == 0
@@ -57,15 +50,13 @@ def test_early_stopping_on_publictest_patience(tmp_path: Path, capsys: pytest.Ca
     its accuracy can improve at most once, so the best epoch is reached early)."""
     from inference.train import main
 
-    data = tmp_path / "data"
-    data.mkdir()
-    write_fer_npz(data / "train.npz", 128, seed=7)
-    write_fer_npz(data / "public_test.npz", 8, seed=8)
+    data = write_fer_dir(tmp_path, 128, 8, seed=7)
     assert main(["--data", str(data), "--out", str(tmp_path / "o"), "--work-dir",
                  str(tmp_path / "w"), "--epochs", "20", "--batch", "64", "--patience", "2",
                  "--val-limit", "1", "--no-export"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["epochs_run"] == summary["best_epoch"] + 2 < 20
+
 
 def test_class_weights_lift_the_rare_class() -> None:
     y = np.array([3] * 100 + [1] * 4 + [0] * 50)
@@ -108,10 +99,7 @@ def test_recipe_chains_every_stage_and_exports_what_models_ships(tmp_path: Path,
     """`classpulse train` = all stages (each from the previous best.keras) + the exports."""
     from inference.recipe import AVERAGE_LAST, STAGES, main
 
-    data = tmp_path / "data"
-    data.mkdir()
-    write_fer_npz(data / "train.npz", 256, seed=5)
-    write_fer_npz(data / "public_test.npz", 32, seed=6)
+    data = write_fer_dir(tmp_path, 256, 32, seed=5)
     out = tmp_path / "models"
     assert main(["--data", str(data), "--out", str(out), "--work-dir", str(tmp_path / "w"),
                  "--smoke"]) == 0
