@@ -155,6 +155,7 @@ class FrameProcessor:
                     camera_state=state,
                     probs=None if probs is None else tuple(float(x) for x in probs),
                     tile_order=tile.order,
+                    speaking=tile.is_speaker,
                 )
             )
         return states, records

@@ -141,6 +141,8 @@ class Observation(Base):
     # aggregates GROUP BY it inside covering indexes instead of evaluating string CASEs per row.
     state_code: Mapped[int] = mapped_column(SmallInteger)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the tile's active-speaker ring was on at this frame (participation time, attendance)
+    speaking: Mapped[bool] = mapped_column(Boolean, default=False)
     p_angry: Mapped[float | None] = mapped_column(Float, nullable=True)
     p_disgust: Mapped[float | None] = mapped_column(Float, nullable=True)
     p_fear: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -188,6 +190,11 @@ class HealthSample(Base):
     is_gallery: Mapped[bool] = mapped_column(Boolean, default=True)
     last_frame_t: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # cumulative counts: frames a stage failed on (dropped, the session went on), and frames a
+    # source could not read (broken files); degraded = many failures in a row, still retrying
+    frames_failed: Mapped[int] = mapped_column(BigInteger, default=0)
+    frames_skipped: Mapped[int] = mapped_column(BigInteger, default=0)
+    degraded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Unique so a retried batch never duplicates a sample; also the live page's "newest".
     __table_args__ = (Index("ix_health_session_t", "session_id", "t", unique=True),)

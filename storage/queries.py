@@ -249,11 +249,12 @@ def attention_inputs(engine: Engine, session_id: int, window_s: float) -> pd.Dat
 
 def health_latest(engine: Engine, session_id: int) -> dict | None:
     """Newest health sample as a dict: ts, fps, dropped_frames, tiles_found, capture_online,
-    is_gallery, last_frame_at, last_error. None if there is none."""
+    is_gallery, last_frame_at, last_error, frames_failed, frames_skipped, degraded. None if there
+    is none."""
     h = HealthSample.__table__.c
     stmt = (
         select(h.t, h.fps, h.dropped_frames, h.tiles_found, h.capture_online, h.is_gallery,
-               h.last_frame_t, h.last_error)
+               h.last_frame_t, h.last_error, h.frames_failed, h.frames_skipped, h.degraded)
         .where(h.session_id == session_id).order_by(h.t.desc()).limit(1)
     )
     with engine.connect() as conn:
@@ -272,6 +273,9 @@ def health_latest(engine: Engine, session_id: int) -> dict | None:
             datetime.fromtimestamp(row["last_frame_t"], UTC) if row["last_frame_t"] is not None else None
         ),
         "last_error": row["last_error"] or "",
+        "frames_failed": int(row["frames_failed"] or 0),
+        "frames_skipped": int(row["frames_skipped"] or 0),
+        "degraded": bool(row["degraded"]),
     }
 
 

@@ -43,6 +43,7 @@ class ObservationRecord:
     camera_state: str  # one of CAMERA_STATES
     probs: tuple[float, ...] | None = None
     tile_order: int | None = None
+    speaking: bool = False  # the tile's active-speaker ring was on
 
     def __post_init__(self) -> None:
         if self.camera_state not in CAMERA_STATES:
@@ -68,3 +69,6 @@ class HealthRecord:
     is_gallery: bool
     last_frame_at: datetime | None = None
     last_error: str = ""
+    frames_failed: int = 0  # cumulative: frames a stage raised on (dropped; the session went on)
+    frames_skipped: int = 0  # cumulative: frames a source could not read (broken files)
+    degraded: bool = False  # many failures in a row; the worker keeps retrying

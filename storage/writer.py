@@ -34,11 +34,11 @@ log = logging.getLogger(__name__)
 
 OBS_COLUMNS = (
     "session_id", "participant_id", "t", "frame_index", "camera_state", "top_expression",
-    "state_code", "confidence", *EXPRESSION_COLUMNS,
+    "state_code", "confidence", "speaking", *EXPRESSION_COLUMNS,
 )
 HEALTH_COLUMNS = (
     "session_id", "t", "fps", "dropped_frames", "tiles_found", "capture_online", "is_gallery",
-    "last_frame_t", "last_error",
+    "last_frame_t", "last_error", "frames_failed", "frames_skipped", "degraded",
 )
 # Locked, busy, disconnected, pool exhausted: worth retrying. Anything else is a bad batch.
 RETRYABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
@@ -66,19 +66,20 @@ def observation_row(rec: ObservationRecord, participant_id: int) -> tuple:
     if probs is None:
         return (rec.session_id, participant_id, rec.ts.timestamp(), int(rec.frame_index),
                 rec.camera_state, None, _STATE_CODE.get(rec.camera_state, STATE_FACE_NO_EXPRESSION),
-                None, *_NO_PROBS)
+                None, bool(rec.speaking), *_NO_PROBS)
     p = tuple(map(float, probs))
     conf = max(p)
     top = p.index(conf)
     return (rec.session_id, participant_id, rec.ts.timestamp(), int(rec.frame_index),
             rec.camera_state, EXPRESSION_NAMES[top], _STATE_CODE.get(rec.camera_state, top),
-            conf, *p)
+            conf, bool(rec.speaking), *p)
 
 
 def health_row(rec: HealthRecord) -> tuple:
     return (rec.session_id, rec.ts.timestamp(), float(rec.fps), int(rec.dropped_frames),
             int(rec.tiles_found), bool(rec.capture_online), bool(rec.is_gallery),
-            rec.last_frame_at.timestamp() if rec.last_frame_at else None, rec.last_error or "")
+            rec.last_frame_at.timestamp() if rec.last_frame_at else None, rec.last_error or "",
+            int(rec.frames_failed), int(rec.frames_skipped), bool(rec.degraded))
 
 
 class Writer:

@@ -18,7 +18,7 @@ def test_empty_to_head_matches_the_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     upgrade(db_url)  # by URL, as `classpulse db upgrade` does
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     tables = set(inspect(engine).get_table_names())
     assert {"class_session", "participant", "observation", "health_sample"} <= tables
     with engine.connect() as conn:
@@ -27,7 +27,7 @@ def test_empty_to_head_matches_the_models(db_url: str) -> None:
     downgrade(engine, "base")
     assert "observation" not in inspect(engine).get_table_names()
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 
@@ -92,4 +92,34 @@ def test_0002_backfills_state_code_from_existing_rows(db_url: str) -> None:
         codes = conn.exec_driver_sql(
             "SELECT state_code FROM observation ORDER BY frame_index").scalars().all()
     assert codes == [4, 7, 8, 9, 0]
+    engine.dispose()
+
+
+def test_0003_defaults_speaking_and_failure_counts_on_existing_rows(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO class_session (id, course, title, instructor, started_at, "
+            "presence_only, sample_interval_s, source) VALUES (1, 'C', 'T', '', "
+            "'2026-01-01 09:00:00', false, 1.0, '')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO participant (id, session_id, key, display_name, first_seen, last_seen) "
+            "VALUES (1, 1, 'a', 'A', '2026-01-01 09:00:00', '2026-01-01 09:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO observation (session_id, participant_id, t, frame_index, camera_state, "
+            "state_code) VALUES (1, 1, 1e9, 0, 'face', 7)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO health_sample (session_id, t, fps, dropped_frames, tiles_found, "
+            "capture_online, is_gallery, last_error) VALUES (1, 1e9, 1.0, 0, 3, true, true, '')"
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT speaking FROM observation").scalar_one() in (0, False)
+        row = conn.exec_driver_sql(
+            "SELECT frames_failed, frames_skipped, degraded FROM health_sample").one()
+    assert tuple(row) in ((0, 0, 0), (0, 0, False))
     engine.dispose()
