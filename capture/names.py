@@ -139,8 +139,9 @@ def label_crop(tile_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 
 def _signature(mask: np.ndarray) -> bytes:
     small = cv2.resize(mask.astype(np.uint8) * 255, (96, 12), interpolation=cv2.INTER_AREA) > 96
-    return hashlib.blake2b(np.packbits(small).tobytes() + bytes(mask.shape), digest_size=12
-                           ).digest()
+    # the shape as uint32s: bytes(mask.shape) raised ValueError for any side >= 256 px
+    shape = np.asarray(mask.shape, np.uint32).tobytes()
+    return hashlib.blake2b(np.packbits(small).tobytes() + shape, digest_size=12).digest()
 
 
 def _similar(a: np.ndarray, b: np.ndarray) -> bool:

@@ -78,3 +78,14 @@ def test_toolbar_text_is_never_a_name() -> None:
 def test_no_label_gives_empty_name() -> None:
     blank = Tile(Box(0, 0, 320, 180), 0, np.full((180, 320, 3), 40, np.uint8))
     assert NameReader(lang="eng").read_tiles([blank]) == [""]
+
+
+def test_signature_of_a_label_strip_256_px_or_wider_does_not_raise() -> None:
+    """Regression: ``bytes(mask.shape)`` raised ValueError for any dimension >= 256, which ended
+    whole sessions on galleries with big tiles (1366x768 Meet 9, 1440p Teams 49)."""
+    from capture.names import _signature
+
+    wide = np.zeros((40, 900), bool)
+    wide[10:30, 20:400] = True
+    assert _signature(wide) != _signature(wide[:, :800])
+    assert len(_signature(np.ones((300, 2560), bool))) == 12
