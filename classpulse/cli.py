@@ -157,6 +157,27 @@ def analyze(
 
 
 @app.command()
+def check(
+    images: Annotated[list[Path] | None, typer.Argument(help="Screenshots (PNG/JPEG).")] = None,
+    screen: Annotated[bool, typer.Option("--screen", help="Check the screen now instead.")] = False,
+    monitor: Annotated[int | None, typer.Option(help="Screen for --screen (mss index, 1 = first).")] = None,
+    region: Annotated[str | None, typer.Option(help="X,Y,W,H screen region for --screen.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Tesseract languages, e.g. kor+eng.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per image.")] = False,
+    presence_only: PresenceOpt = None,
+    model: ModelOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show what ClassPulse sees in a screenshot or on the screen: tiles, names, faces, expressions."""
+    cfg = _config(config, capture__monitor=monitor, capture__region=_parse_region(region),
+                  pipeline__presence_only=presence_only, pipeline__model_path=model)
+    from classpulse.check import run_check
+
+    raise typer.Exit(_guard(run_check, cfg, list(images or []), screen=screen, lang=lang,
+                            as_json=as_json))
+
+
+@app.command()
 def demo(
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (default: until Ctrl-C).")] = None,
     dashboard: Annotated[bool, typer.Option("--dashboard/--no-dashboard", help="Serve the dashboard.")] = True,

@@ -32,6 +32,7 @@ class FrameResult:
     tile_states: list[tuple[str, str, np.ndarray | None]]  # (key, camera_state, smoothed probs)
     n_faces: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    faces: dict[int, FaceBox] = field(default_factory=dict)  # tile order -> box, tile pixels
 
 
 def participant_key(tile: Tile, seen: set[str]) -> tuple[str, str]:
@@ -109,7 +110,8 @@ class FrameProcessor:
         self.frames += 1
         n_faces = sum(b is not None for b in boxes)
         self.faces += n_faces
-        return FrameResult(frame.index, grid, records, states, n_faces, timings)
+        faces = {t_.order: b for t_, b in zip(on, boxes, strict=True) if b is not None}
+        return FrameResult(frame.index, grid, records, states, n_faces, timings, faces)
 
     def _classify(self, on: list[Tile], boxes: list[FaceBox | None]) -> dict[int, np.ndarray]:
         """One classifier call for all faces of the frame; maps tile order -> raw probs."""
