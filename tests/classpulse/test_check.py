@@ -34,7 +34,8 @@ def check(*args: str, env: dict | None = None, cwd: Path = ROOT,
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> dict:
-    """Two rendered galleries (PNG and JPEG), a slide, a broken PNG and an empty JPEG."""
+    """Two rendered galleries (PNG and JPEG), the PNG again with alpha, a slide, a broken PNG
+    and an empty JPEG."""
     d = tmp_path_factory.mktemp("check_in")
     png, png_truth = SyntheticGallerySource(n=6, style="zoom", size=(1280, 720), seed=5,
                                             events=False).render(0)
@@ -42,6 +43,7 @@ def inputs(tmp_path_factory) -> dict:
                                             events=False).render(0)
     cv2.imwrite(str(d / "gallery.png"), png)
     cv2.imwrite(str(d / "gallery.jpg"), jpg, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    cv2.imwrite(str(d / "gallery_rgba.png"), cv2.cvtColor(png, cv2.COLOR_BGR2BGRA))
     slide = np.full((720, 1280, 3), 245, np.uint8)
     cv2.putText(slide, "Week 3: photosynthesis", (80, 200), cv2.FONT_HERSHEY_SIMPLEX, 2,
                 (30, 30, 30), 4)
@@ -56,7 +58,8 @@ def inputs(tmp_path_factory) -> dict:
 def json_run(inputs) -> subprocess.CompletedProcess:
     d = inputs["dir"]
     return check("--json", *(str(d / f) for f in ("gallery.png", "broken.png", "slide.png",
-                                                  "gallery.jpg", "empty.jpg")))
+                                                  "gallery.jpg", "empty.jpg",
+                                                  "gallery_rgba.png")))
 
 
 def _reports(run: subprocess.CompletedProcess) -> list[dict]:
@@ -89,15 +92,19 @@ def _assert_matches_truth(rep: dict, truth, dx: int = 0, dy: int = 0,
 def test_json_prints_one_contract_line_per_readable_image(json_run, inputs) -> None:
     reps = _reports(json_run)
     d = inputs["dir"]
-    assert [r["file"] for r in reps] == [str(d / "gallery.png"), str(d / "slide.png"),
-                                         str(d / "gallery.jpg")]
-    for rep, (w, h) in zip(reps, [(1280, 720), (1280, 720), (1920, 1080)], strict=True):
+    assert [r["file"] for r in reps] == [str(d / f) for f in ("gallery.png", "slide.png",
+                                                              "gallery.jpg", "gallery_rgba.png")]
+    for rep, (w, h) in zip(reps, [(1280, 720), (1280, 720), (1920, 1080), (1280, 720)],
+                           strict=True):
         assert_contract(rep, w, h)
+    # the same pixels with an alpha channel, checked after other images: the same answer
+    # (no layout or name cache leaks from one screenshot into the next)
+    assert reps[3]["tiles"] == reps[0]["tiles"]
 
 
 @needs_tesseract
 def test_json_tiles_are_what_is_on_the_screenshot(json_run, inputs) -> None:
-    png, _slide, jpg = _reports(json_run)
+    png, _slide, jpg, _rgba = _reports(json_run)
     _assert_matches_truth(png, inputs["png"])
     _assert_matches_truth(jpg, inputs["jpg"], names_exact=0.8)
     faces = [t for t in png["tiles"] + jpg["tiles"] if t["camera"] == "face"]
@@ -181,6 +188,17 @@ def test_check_writes_no_files(inputs, tmp_path) -> None:
                                                           "mkdir(", "rename(", "creat("))
                   and '"/dev/' not in c]
         assert writes == [], writes[:5]
+
+
+def test_check_has_help() -> None:
+    from typer.testing import CliRunner
+
+    from classpulse.cli import app
+
+    r = CliRunner().invoke(app, ["check", "--help"])
+    assert r.exit_code == 0
+    for flag in ("--screen", "--monitor", "--region", "--lang", "--json", "--presence-only"):
+        assert flag in r.output, flag
 
 
 def test_report_gives_face_boxes_in_image_pixels() -> None:
