@@ -145,6 +145,19 @@ def test_no_input_and_unknown_language_are_usage_errors(inputs) -> None:
         assert r.returncode == 2 and "zzz" in r.stderr and r.stdout == ""
 
 
+def test_an_image_the_pipeline_fails_on_is_one_error_line_and_the_rest_go_on(inputs) -> None:
+    """No tesseract on PATH: OCR fails on the gallery (one error line naming it), the slide,
+    which needs no OCR, is still reported."""
+    d = inputs["dir"]
+    r = check("--json", "--presence-only", str(d / "gallery.png"), str(d / "slide.png"),
+              env={"PATH": "/nonexistent"})
+    assert r.returncode == 0, r.stderr
+    assert [rep["file"] for rep in _reports(r)] == [str(d / "slide.png")]
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "gallery.png: check failed" in errors[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
 @needs_tesseract
 def test_presence_only_gives_no_expressions(inputs) -> None:
     r = check("--json", "--presence-only", str(inputs["dir"] / "gallery.png"))
