@@ -15,81 +15,19 @@ import time
 import pytest
 from sqlalchemy import text
 
-from classpulse import adapters
 from classpulse.config import load_config, overrides
 from classpulse.worker import Worker, live_clock
 from storage.queries import health_latest
 from storage.records import SessionSpec
 from tests.classpulse import fakes
-from tests.reliability import faultlog
-
-N_TILES = 6
-
-
-class Plan:
-    """Which stage raises on which frame indices; ``current`` is the frame being processed (set
-    by the grid, the first stage). ``degraded_at`` records health.degraded as each frame starts."""
-
-    def __init__(self, stage: str, bad: set[int] | None = None, always: bool = False) -> None:
-        self.stage, self.bad, self.always = stage, bad or set(), always
-        self.current = -1
-        self.worker: Worker | None = None
-        self.degraded_at: dict[int, bool] = {}
-
-    def check(self, stage: str) -> None:
-        if stage == self.stage and (self.always or self.current in self.bad):
-            exc = {"grid": ValueError, "names": RuntimeError, "faces": IndexError,
-                   "classifier": FloatingPointError, "records": KeyError}[stage]
-            raise exc(f"injected {stage} fault on frame {self.current}")
-
-
-class PlannedGrid(fakes.FakeGrid):
-    def __init__(self, plan: Plan) -> None:
-        super().__init__(N_TILES)
-        self.plan = plan
-
-    def detect(self, frame):  # noqa: ANN001, ANN201
-        self.plan.current = frame.index
-        if self.plan.worker is not None:
-            self.plan.degraded_at[frame.index] = self.plan.worker.health.degraded
-        self.plan.check("grid")
-        return super().detect(frame)
-
-
-def _wrap(plan: Plan, stage: str, obj, method: str):  # noqa: ANN001, ANN202
-    inner = getattr(obj, method)
-
-    def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        plan.check(stage)
-        return inner(*args, **kwargs)
-
-    setattr(obj, method, call)
-    return obj
+from tests.reliability import faultlog, faultplan
+from tests.reliability.faultplan import N_TILES, Plan
 
 
 @pytest.fixture
 def planned(monkeypatch):  # noqa: ANN201
-    """Install fakes that raise per the returned setter's plan."""
-
-    def install(plan: Plan) -> Plan:
-        monkeypatch.setattr(adapters, "make_grid_detector", lambda: PlannedGrid(plan))
-        monkeypatch.setattr(adapters, "make_name_reader",
-                            lambda: _wrap(plan, "names", fakes.FakeNames(), "read"))
-        monkeypatch.setattr(adapters, "make_face_detector",
-                            lambda: _wrap(plan, "faces", fakes.FakeFaces(), "detect_batch"))
-        monkeypatch.setattr(adapters, "make_classifier", lambda path: _wrap(
-            plan, "classifier", fakes.FakeClassifier(), "predict"))
-        monkeypatch.setattr(adapters, "crop_for_fer", fakes.fake_crop)
-        monkeypatch.setattr(adapters, "normalize_name", lambda s: " ".join((s or "").split()))
-
-        def key(name: str, order: int) -> str:
-            plan.check("records")
-            return name.casefold() or f"tile-{order}"
-
-        monkeypatch.setattr(adapters, "identity_key", key)
-        return plan
-
-    return install
+    """``planned(Plan(...))`` installs fakes that raise as the plan says."""
+    return lambda plan: faultplan.install(monkeypatch, plan)
 
 
 def _frames_with_rows(engine) -> dict[int, int]:  # noqa: ANN001
