@@ -185,7 +185,8 @@ def run_live(cfg: Config, duration: float | None = None) -> int:
     finally:
         stop_child(proc)
     err(f"session {summary.session_id}: {summary.frames} frames, {summary.observations} "
-        f"observations, {len(summary.participants)} participants, {summary.dropped_frames} dropped")
+        f"observations, {len(summary.participants)} participants, {summary.dropped_frames} dropped, "
+        f"{summary.frames_failed} failed")
     return 0
 
 
