@@ -49,8 +49,9 @@ def _run(label: str, prop) -> None:  # noqa: ANN001
         raise
     after = sum(STATS[k] for k in ("gallery", "extreme tile size", "noise", "constant",
                                     "worker"))
+    detail = {k: v for k, v in STATS.items() if ":" in k or "tile px" in k}
     faultlog.record(label, True, None, cases=after - before, profile=fuzzcases.PROFILE,
-                    real_ocr=REAL_OCR)
+                    real_ocr=REAL_OCR, so_far=detail)
 
 
 def _names(proc, names: list[str]) -> None:  # noqa: ANN001
