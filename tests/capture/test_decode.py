@@ -95,3 +95,41 @@ def test_folder_source_skips_broken_files_and_keeps_going(tmp_path, picture):
     assert [f.index for f in frames] == [0, 5]  # each file keeps its slot in media time
     assert all(f.image.shape == picture.shape for f in frames)
     assert dict(src.skipped) == {"empty file": 2, "not an image": 1, "truncated": 1}
+
+
+class _FlakyCapture:
+    """Stands in for cv2.VideoCapture: 6 frames, frame 2 cannot be decoded, frame 4 is 16-bit
+    (rejected at the capture boundary)."""
+
+    def __init__(self, _path: str) -> None:
+        self.pos = -1
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return True
+
+    def get(self, _prop: int) -> float:
+        return 2.0
+
+    def grab(self) -> bool:
+        self.pos += 1
+        return self.pos < 6
+
+    def retrieve(self):  # noqa: ANN201
+        if self.pos == 2:
+            return False, None
+        dtype = np.uint16 if self.pos == 4 else np.uint8
+        return True, np.zeros((24, 32, 3), dtype)
+
+    def release(self) -> None:
+        pass
+
+
+def test_video_source_skips_undecodable_frames_and_keeps_going(tmp_path, monkeypatch):
+    from capture import sources
+
+    video = tmp_path / "v.mkv"
+    video.write_bytes(b"x")
+    monkeypatch.setattr(sources.cv2, "VideoCapture", _FlakyCapture)
+    src = sources.VideoFileSource(video)
+    assert [f.index for f in src.frames()] == [0, 1, 3, 5]  # media time kept
+    assert dict(src.skipped) == {"undecodable frame": 1, "rejected frame": 1}
