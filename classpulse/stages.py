@@ -11,12 +11,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from capture.types import Frame
 from classpulse import adapters
-from classpulse.faults import FrameFaults
+from classpulse.faults import FrameFaults, error_site, one_line
 from classpulse.framequeue import DropQueue
 from classpulse.processor import ClockFn, FrameProcessor, FrameResult
 from storage.records import HealthRecord
@@ -132,7 +132,9 @@ class CaptureStage:
     health: HealthState
     retry_s: float = 2.0
     max_frames: int | None = None
-    retry: bool = True  # live: wait and retry; a recording: an unreadable file ends the run
+    retry: bool = True  # live: wait and retry; a recording: a source that cannot go on ends it
+    # (one broken file does not: recording sources skip it and count it in ``skipped``)
+    _logged: set[str] = field(default_factory=set)
 
     def run(self) -> None:
         try:
@@ -167,8 +169,11 @@ class CaptureStage:
         except Exception as exc:
             if not self.retry:
                 raise  # a recording's generator cannot resume: run() reports it
-            log.exception("capture failed; retrying in %.1f s", self.retry_s)
-            self.health.on_capture_error(f"{type(exc).__name__}: {exc}")
+            key = f"{type(exc).__name__} at {error_site(exc)}"
+            if key not in self._logged:  # a traceback once per distinct error, not every retry
+                self._logged.add(key)
+                log.exception("capture failed; retrying every %.1f s", self.retry_s)
+            self.health.on_capture_error(one_line(exc))
             return False
         finally:
             self._sync_skips()
