@@ -9,17 +9,22 @@ unplugged, permission lost) from bugs, record a capture-offline health row, and 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from capture.decode import DecodeError, read_image
 from capture.synthetic import SyntheticGallerySource
 from capture.types import Frame
+
+log = logging.getLogger("capture.sources")
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -48,6 +53,20 @@ class FrameSource(ABC):
 
 
 FrameSource.register(SyntheticGallerySource)
+
+
+class Skips(Counter):
+    """Reason -> count of inputs a recording source skipped (broken file, undecodable frame).
+
+    Why a counter and not an exception: one broken file among thousands must not end the
+    analysis nor vanish silently; the worker shows the counts in health and in the summary.
+    Each reason is logged once with its first example, then only counted.
+    """
+
+    def skip(self, reason: str, detail: str) -> None:
+        if reason not in self:
+            log.warning("skipping %s (further '%s' skips are only counted)", detail, reason)
+        self[reason] += 1
 
 
 def to_frame(array: object, index: int = 0, source: str = "") -> Frame:
@@ -164,6 +183,7 @@ class VideoFileSource(FrameSource):
             raise ValueError(f"every_s: expected > 0 or None, got {every_s}")
         self.every_s = every_s
         self._cap = None
+        self.skipped = Skips()
 
     def frames(self) -> Iterator[Frame]:
         cap = cv2.VideoCapture(str(self.path))
@@ -178,14 +198,25 @@ class VideoFileSource(FrameSource):
                 if not cap.grab():
                     return
                 if pos % step == 0:
-                    ok, image = cap.retrieve()
-                    if not ok:
-                        raise CaptureError(f"video file: cannot decode frame {pos} of {self.path}")
-                    yield to_frame(image, index, source=f"video:{self.path.name}@{pos / fps:.2f}s")
-                    index += 1
+                    frame = self._retrieve(cap, pos, index, fps)
+                    if frame is not None:
+                        yield frame
+                    index += 1  # a skipped frame keeps its slot: media time stays right
                 pos += 1
         finally:
             cap.release()
+
+    def _retrieve(self, cap, pos: int, index: int, fps: float) -> Frame | None:
+        """Frame ``pos`` decoded, or None (counted in ``skipped``) if it cannot be."""
+        ok, image = cap.retrieve()
+        if not ok or image is None:
+            self.skipped.skip("undecodable frame", f"frame {pos} of {self.path}: cannot decode")
+            return None
+        try:
+            return to_frame(image, index, source=f"video:{self.path.name}@{pos / fps:.2f}s")
+        except CaptureError as exc:
+            self.skipped.skip("rejected frame", f"frame {pos} of {self.path}: {exc}")
+            return None
 
     def close(self) -> None:
         self._cap = None
@@ -208,17 +239,25 @@ class ImageFolderSource(FrameSource):
             raise CaptureError(f"image folder: no {'/'.join(IMAGE_EXTS)} files in {self.path}")
         self.fps = fps
         self._closed = False
+        self.skipped = Skips()
 
     def frames(self) -> Iterator[Frame]:
+        """Every readable file in order. A broken one is skipped with a counted reason (see
+        ``skipped``) and keeps its index, so media time of the files after it stays right."""
         pacer = _Pacer(self.fps)
         for index, file in enumerate(self.files):
             if self._closed:
                 return
-            image = cv2.imread(str(file), cv2.IMREAD_COLOR)
-            if image is None:
-                raise CaptureError(f"image folder: cannot read {file}")
+            try:
+                frame = to_frame(read_image(file), index, source=f"image:{file.name}")
+            except DecodeError as exc:
+                self.skipped.skip(exc.reason, f"image folder file: {exc}")
+                continue
+            except CaptureError as exc:
+                self.skipped.skip("rejected frame", f"image folder file {file}: {exc}")
+                continue
             pacer.wait()
-            yield to_frame(image, index, source=f"image:{file.name}")
+            yield frame
 
     def close(self) -> None:
         self._closed = True

@@ -185,7 +185,8 @@ def run_live(cfg: Config, duration: float | None = None) -> int:
     finally:
         stop_child(proc)
     err(f"session {summary.session_id}: {summary.frames} frames, {summary.observations} "
-        f"observations, {len(summary.participants)} participants, {summary.dropped_frames} dropped")
+        f"observations, {len(summary.participants)} participants, {summary.dropped_frames} dropped, "
+        f"{summary.frames_failed} failed")
     return 0
 
 
@@ -259,8 +260,11 @@ def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: boo
         summary = run_worker_until_done(
             worker, None, ended_at=lambda: start + timedelta(seconds=last_t[0] + 1.0 / rate)
         )
-    if summary.frames == 0:
-        err(f"error: PATH: no frame of {path} could be read ({worker.health.last_error or 'empty'})")
+    if summary.frames == 0:  # at least one processed frame is a success (exit 0)
+        why = worker.health.last_error or "empty"
+        if summary.skipped_reasons:
+            why += "; skipped: " + ", ".join(f"{n} {r}" for r, n in summary.skipped_reasons.items())
+        err(f"error: PATH: no frame of {path} could be read ({why})")
         return 1
     out = summary.as_dict() | {"frames": source.read, "frames_processed": summary.frames,
                                "source": str(path), "fps": rate, "stride": stride}
@@ -269,6 +273,9 @@ def analyze_path(cfg: Config, path: Path, fps: float | None = None, as_json: boo
     else:
         print(f"session {out['session_id']}: {out['frames']} frames, {out['observations']} "
               f"observations, participants: {', '.join(out['participants'])}")
+        if summary.frames_failed or summary.frames_skipped:
+            print(f"{summary.frames_failed} frames failed, {summary.frames_skipped} skipped "
+                  f"{summary.skipped_reasons or ''}".rstrip())
     return 0
 
 
@@ -289,6 +296,8 @@ class StridedSource:
 
     def __init__(self, source, stride: int) -> None:
         self.source, self.stride, self.read = source, stride, 0
+        # the source's reason -> count of skipped files (health and the summary show it)
+        self.skipped = getattr(source, "skipped", {})
 
     def frames(self):
         for frame in self.source.frames():

@@ -67,6 +67,10 @@ class PipelineConfig(_Strict):
     analysis_fps: float = Field(
         2.0, ge=0, description="analyze: frames per second of video time to process; 0 = all"
     )
+    max_consecutive_failures: int = Field(
+        20, ge=1, le=1_000_000,
+        description="frames failing in a row before health says degraded (the worker retries)",
+    )
 
 
 class StorageConfig(_Strict):
@@ -191,6 +195,7 @@ smoothing = true
 smoothing_alpha = 0.4
 presence_only = false    # true: never run expression inference
 analysis_fps = 2.0       # analyze: video frames processed per second of video (0 = all)
+max_consecutive_failures = 20  # failed frames in a row before health says "degraded"
 # model_path = "models/expression.tflite"
 
 [storage]

@@ -11,11 +11,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from capture.types import Frame
 from classpulse import adapters
+from classpulse.faults import FrameFaults, error_site, one_line
 from classpulse.framequeue import DropQueue
 from classpulse.processor import ClockFn, FrameProcessor, FrameResult
 from storage.records import HealthRecord
@@ -42,6 +43,10 @@ class HealthState:
         self.is_gallery = False
         self.frames_captured = 0
         self.frames_processed = 0
+        self.frames_failed = 0
+        self.frames_skipped = 0
+        self.skipped_reasons: dict[str, int] = {}
+        self.degraded = False
 
     def on_frame(self, frame: Frame) -> None:
         with self._lock:
@@ -56,9 +61,23 @@ class HealthState:
             self.capture_online = False
             self.last_error = message
 
+    def on_skipped(self, reasons: dict[str, int]) -> None:
+        """The source's cumulative skip counts (broken files), reason -> count."""
+        with self._lock:
+            self.skipped_reasons = dict(reasons)
+            self.frames_skipped = sum(self.skipped_reasons.values())
+
+    def on_failure(self, message: str, degraded: bool) -> None:
+        """A stage raised on a frame: it was dropped, the session goes on."""
+        with self._lock:
+            self.frames_failed += 1
+            self.last_error = message
+            self.degraded = degraded
+
     def on_result(self, result: FrameResult) -> None:
         now = time.monotonic()
         with self._lock:
+            self.degraded = False
             self.frames_processed += 1
             self.tiles_found = len(result.grid.tiles)
             self.is_gallery = result.grid.is_gallery
@@ -91,6 +110,9 @@ class HealthState:
                 is_gallery=self.is_gallery,
                 last_frame_at=self.last_frame_at,
                 last_error=self.last_error,
+                frames_failed=self.frames_failed,
+                frames_skipped=self.frames_skipped,
+                degraded=self.degraded,
             )
 
 
@@ -100,6 +122,8 @@ class CaptureStage:
 
     A ``CaptureError`` (window closed, display gone) marks capture offline in health and retries
     after ``retry_s`` rather than ending the class session: the teacher may just reopen the call.
+    Live (``retry``), any other exception from the source is retried the same way. Files a
+    recording source skips (its ``skipped`` counter) are copied into health as they happen.
     """
 
     source: object
@@ -108,7 +132,9 @@ class CaptureStage:
     health: HealthState
     retry_s: float = 2.0
     max_frames: int | None = None
-    retry: bool = True  # live: wait and retry; a recording: an unreadable file ends the run
+    retry: bool = True  # live: wait and retry; a recording: a source that cannot go on ends it
+    # (one broken file does not: recording sources skip it and count it in ``skipped``)
+    _logged: set[str] = field(default_factory=set)
 
     def run(self) -> None:
         try:
@@ -123,11 +149,12 @@ class CaptureStage:
             self.queue.close()
 
     def _pump(self) -> bool:
-        """Feed frames until the source ends (True) or fails with a CaptureError (False)."""
+        """Feed frames until the source ends (True) or fails (False: retry if live)."""
         capture_error = adapters.capture_error_class()
         n = 0
         try:
             for frame in self.source.frames():
+                self._sync_skips()
                 if self.stop_event.is_set():
                     return True
                 self.health.on_frame(frame)
@@ -139,12 +166,34 @@ class CaptureStage:
             log.warning("capture offline: %s", exc)
             self.health.on_capture_error(str(exc))
             return False
+        except Exception as exc:
+            if not self.retry:
+                raise  # a recording's generator cannot resume: run() reports it
+            key = f"{type(exc).__name__} at {error_site(exc)}"
+            if key not in self._logged:  # a traceback once per distinct error, not every retry
+                self._logged.add(key)
+                log.exception("capture failed; retrying every %.1f s", self.retry_s)
+            self.health.on_capture_error(one_line(exc))
+            return False
+        finally:
+            self._sync_skips()
         return True
+
+    def _sync_skips(self) -> None:
+        skipped = getattr(self.source, "skipped", None)
+        if skipped:
+            self.health.on_skipped(skipped)
 
 
 @dataclass
 class InferenceStage:
-    """Takes frames off the queue, runs the processor, hands records to the storage writer."""
+    """Takes frames off the queue, runs the processor, hands records to the storage writer.
+
+    Each frame is handled in its own try: a frame that raises anywhere (grid, OCR, faces,
+    classifier, records, the writer hand-off) is dropped and counted (``faults``, health), and the
+    next frame is processed as usual. Many failures in a row make health say "degraded"; the
+    stage never stops by itself, so a live class keeps being monitored.
+    """
 
     queue: DropQueue[Frame]
     processor: FrameProcessor
@@ -155,6 +204,11 @@ class InferenceStage:
     on_result: Callable[[Frame, FrameResult], None] | None = None
     observations: int = 0
     error: BaseException | None = None
+    faults: FrameFaults | None = None
+
+    def __post_init__(self) -> None:
+        if self.faults is None:
+            self.faults = FrameFaults()
 
     def run(self) -> None:
         try:
@@ -164,11 +218,21 @@ class InferenceStage:
                     if self.queue.closed and len(self.queue) == 0:
                         return
                     continue
-                self._handle(frame)
-        except BaseException as exc:  # noqa: BLE001 - reported by the worker, then it shuts down
+                self._handle_isolated(frame)
+        except BaseException as exc:  # noqa: BLE001 - outside any frame: a bug in the loop itself
             log.exception("inference stage failed")
             self.error = exc
             self.stop_event.set()
+
+    def _handle_isolated(self, frame: Frame) -> None:
+        """``_handle`` one frame; an exception drops that frame only."""
+        try:
+            self._handle(frame)
+        except Exception as exc:  # noqa: BLE001 - one bad frame never ends a class
+            message = self.faults.on_failure(frame.index, exc)
+            self.health.on_failure(message, self.faults.degraded)
+        else:
+            self.faults.on_success()
 
     def _handle(self, frame: Frame) -> None:
         t, ts = self.clock(frame)

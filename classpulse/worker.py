@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from capture.types import Frame
 from classpulse import adapters
 from classpulse.config import Config
+from classpulse.faults import FrameFaults
 from classpulse.framequeue import DropQueue
 from classpulse.processor import ClockFn, FrameProcessor, FrameResult
 from classpulse.smoothing import EmaSmoother, Sampler
@@ -61,6 +62,10 @@ class WorkerSummary:
     started_at: str
     ended_at: str
     presence_only: bool
+    frames_failed: int = 0  # a stage raised on them: dropped, the session went on
+    frames_skipped: int = 0  # the source could not read them (broken files)
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)  # "Type at file:line" -> count
     extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -161,6 +166,7 @@ class Worker:
         self.inference = InferenceStage(
             self.queue, self.processor, self.writer, self.clock, self.stop_event, self.health,
             on_result=self.on_result,
+            faults=FrameFaults(self.cfg.pipeline.max_consecutive_failures),
         )
         self.health_stage = HealthStage(
             self.writer, self.health, self.session_id, self.stop_event,
@@ -240,6 +246,10 @@ class Worker:
             started_at=started.isoformat(),
             ended_at=(ended_at or datetime.now(UTC)).isoformat(),
             presence_only=self.processor.presence_only,
+            frames_failed=self.inference.faults.failed,
+            frames_skipped=self.health.frames_skipped,
+            skipped_reasons=dict(self.health.skipped_reasons),
+            errors=dict(self.inference.faults.errors),
         )
 
 

@@ -149,10 +149,17 @@ def health_panel(health: dict | None, info: q.SessionInfo) -> html.Div:
         [ui.stat("fps", f"{float(health.get('fps') or 0):.1f}", id="health-fps"),
          ui.stat("last frame", age_text, id="health-age"),
          ui.stat("tiles found", str(health.get("tiles_found", "–"))),
-         ui.stat("dropped", str(health.get("dropped_frames", "–")))],
+         ui.stat("dropped", str(health.get("dropped_frames", "–"))),
+         ui.stat("failed", str(health.get("frames_failed", 0)), id="health-failed"),
+         ui.stat("skipped", str(health.get("frames_skipped", 0)), id="health-skipped")],
         className="d-flex flex-wrap gap-3 mb-2",
     )
     alerts = []
+    if health.get("degraded"):
+        alerts.append(dbc.Alert(
+            "Degraded: many frames in a row failed to process; the worker keeps retrying. "
+            "See the last error below and the worker's log.",
+            color="danger", className="py-2 mb-2", id="health-degraded"))
     if not health.get("is_gallery", True):
         alerts.append(dbc.Alert(
             "Not a gallery view: switch the call to gallery view so every participant is visible.",
