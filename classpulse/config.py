@@ -15,9 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from models import shipped_model
+
 PASSWORD_ENV = "CLASSPULSE_DASHBOARD_PASSWORD"
 USERNAME_ENV = "CLASSPULSE_DASHBOARD_USERNAME"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "expression.tflite"
+DEFAULT_MODEL = shipped_model()  # inside the installed package: see models/__init__.py
 
 
 class ConfigError(ValueError):
