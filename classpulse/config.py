@@ -81,6 +81,9 @@ class DashboardConfig(_Strict):
     username: str = "teacher"
     password: str = ""
     enabled: bool = True
+    threads: int = Field(
+        8, ge=1, le=64, description="waitress worker threads: concurrent dashboard requests"
+    )
 
 
 class Config(_Strict):
@@ -202,5 +205,6 @@ analysis_fps = 2.0       # analyze: video frames processed per second of video (
 host = "127.0.0.1"
 port = 8050
 username = "teacher"
+threads = 8              # requests served at once (waitress); each open browser polls every 2 s
 # password: prefer the CLASSPULSE_DASHBOARD_PASSWORD environment variable
 """
