@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import components as ui
 from dashboard import figures as fg
 from dashboard.attention import evaluate
+from dashboard.buildcache import BuildCache
 from storage import queries as q
 
 WINDOWS = [("5 min", 5), ("10 min", 10), ("30 min", 30), ("whole session", 0)]
@@ -174,6 +175,8 @@ def _bucket_s(info: q.SessionInfo, minutes: int, span_s: float) -> float:
 
 
 def register(app, ctx) -> None:  # noqa: ANN001
+    builds = BuildCache()
+
     @app.callback(
         Output("live-timeline", "figure"),
         Output("live-distribution", "figure"),
@@ -207,7 +210,11 @@ def register(app, ctx) -> None:  # noqa: ANN001
             # Nothing new: only the health panel's "last frame" age moves (a stall shows).
             keep = no_update
             return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
-        out = list(_build(ctx, info, state, health, minutes or 0, newest))
+        # One build per new data for all open tabs (dashboard/buildcache.py); the health
+        # panel's "last frame" age is the only per-poll part.
+        out = list(builds.get(tuple(new_sig), lambda: _build(ctx, info, state, health,
+                                                               minutes or 0, newest)))
+        out[4] = health_panel(health, info)
         if sig is not None and sig[:2] == new_sig[:2]:  # same session and window: keep zoom
             out[0] = fg.keep_zoom(out[0], shown_timeline)
             out[3] = fg.keep_zoom(out[3], shown_engagement)

@@ -1,0 +1,78 @@
+"""The live page's shared build cache: tabs watching the same data share one build, concurrent
+requests for a key being built wait for it, new data builds again, a failed build is retried."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from dashboard.app import create_app
+from dashboard.buildcache import BuildCache
+from dashboard.pages import live
+from tests.dashboard.seed import append, seed_session
+
+
+def test_concurrent_requests_for_one_key_build_once() -> None:
+    cache, calls, results = BuildCache(), [], []
+
+    def build() -> object:
+        calls.append(1)
+        time.sleep(0.2)
+        return object()
+
+    threads = [threading.Thread(target=lambda: results.append(cache.get("k", build)))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(calls) == 1 and len(results) == 8 and len({id(r) for r in results}) == 1
+
+
+def test_failed_build_is_not_cached_and_old_keys_are_evicted() -> None:
+    cache = BuildCache(maxsize=2)
+    with pytest.raises(RuntimeError):
+        cache.get("k", lambda: (_ for _ in ()).throw(RuntimeError("db down")))
+    assert cache.get("k", lambda: 1) == 1
+    cache.get("a", lambda: 2)
+    cache.get("b", lambda: 3)  # evicts "k", the least recently used
+    assert cache.get("k", lambda: 4) == 4
+    assert cache.builds == 5
+    with pytest.raises(ValueError, match="maxsize"):
+        BuildCache(0)
+
+
+def _refresh_body(session_id: int, sig: object = None) -> dict:
+    outs = ["live-timeline.figure", "live-distribution.figure", "live-gallery.children",
+            "live-engagement.figure", "live-health.children", "live-attention.children",
+            "live-status.children", "live-sig.data"]
+    return {
+        "output": ".." + "...".join(outs) + "..",
+        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in outs],
+        "inputs": [{"id": "live-tick", "property": "n_intervals", "value": 1},
+                   {"id": "session-picker", "property": "value", "value": session_id},
+                   {"id": "live-window", "property": "value", "value": 10}],
+        "state": [{"id": "live-sig", "property": "data", "value": sig},
+                  {"id": "live-timeline", "property": "figure", "value": None},
+                  {"id": "live-engagement", "property": "figure", "value": None}],
+        "changedPropIds": ["live-tick.n_intervals"],
+    }
+
+
+def test_tabs_on_the_same_data_share_one_build(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+    seeded = seed_session(db_url, n=6, minutes=1, ended=False, planted=False)
+    calls = []
+    real = live._build
+    monkeypatch.setattr(live, "_build", lambda *a: calls.append(1) or real(*a))
+    client = create_app(db_url).server.test_client()
+    bodies = [client.post("/_dash-update-component", json=_refresh_body(seeded.session_id)).get_json()
+              for _ in range(3)]  # three tabs open the page
+    assert len(calls) == 1
+    assert bodies[0]["response"]["live-sig"] == bodies[2]["response"]["live-sig"]
+    assert bodies[0]["response"]["live-gallery"] == bodies[2]["response"]["live-gallery"]
+    append(seeded, 2)  # new rows: the next poll builds again
+    r = client.post("/_dash-update-component", json=_refresh_body(seeded.session_id)).get_json()
+    assert len(calls) == 2
+    assert r["response"]["live-sig"] != bodies[0]["response"]["live-sig"]
