@@ -20,7 +20,7 @@ test: setup
 # moves every pin to the newest release within pyproject's bounds.
 LOCK_FLAGS ?=
 lock: setup
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(VENV)/bin/uv pip compile -q pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_FLAGS) \
 	  -o requirements.lock
 
