@@ -7,12 +7,14 @@ constant ``uirevision`` per session and window, so a refresh never resets the us
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from plotly.io.json import to_json_plotly
 
 from dashboard import components as ui
 from dashboard import figures as fg
@@ -212,13 +214,19 @@ def register(app, ctx) -> None:  # noqa: ANN001
             return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
         # One build per new data for all open tabs (dashboard/buildcache.py); the health
         # panel's "last frame" age is the only per-poll part.
-        out = list(builds.get(tuple(new_sig), lambda: _build(ctx, info, state, health,
-                                                               minutes or 0, newest)))
+        out = list(builds.get(tuple(new_sig), lambda: _as_json(_build(
+            ctx, info, state, health, minutes or 0, newest))))
         out[4] = health_panel(health, info)
         if sig is not None and sig[:2] == new_sig[:2]:  # same session and window: keep zoom
             out[0] = fg.keep_zoom(out[0], shown_timeline)
             out[3] = fg.keep_zoom(out[3], shown_engagement)
         return (*out, new_sig)
+
+
+def _as_json(outputs: tuple) -> tuple:
+    """Figures and components as the plain JSON Dash sends: converted once per build, not once
+    per tab and poll (plotly's encoder walks every array of every figure each time)."""
+    return tuple(json.loads(to_json_plotly(o)) for o in outputs)
 
 
 def _build(ctx, info, state, health, minutes: int, newest):  # noqa: ANN001
