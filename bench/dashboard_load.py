@@ -234,13 +234,15 @@ class Tab:
 
 # ---- one run -----------------------------------------------------------------------------------
 def run_load(db_url: str, clients: int, duration_s: float, threads: int,
-             reload_s: float = 20.0, refresh_s: float = 2.0) -> dict:
+             reload_s: float = 20.0, refresh_s: float = 2.0, students: int = 30,
+             minutes: float = 20) -> dict:
     """Seed ``db_url``, serve it, and point ``clients`` tabs at it for ``duration_s``."""
-    seed, seeded = seed_live(db_url)
+    seed, seeded = seed_live(db_url, students, minutes)
     feeder = Feeder(seed, seeded)
     feeder.start()
     proc, base = start_server(db_url, threads)
     stats = Stats()
+    load_before = os.getloadavg()[0]
     try:
         until = time.monotonic() + duration_s
         tabs = [threading.Thread(target=Tab(base, stats, refresh_s).run, args=(until, reload_s))
@@ -259,6 +261,7 @@ def run_load(db_url: str, clients: int, duration_s: float, threads: int,
         "page_p50_s": pct(stats.page, 50), "page_p95_s": pct(stats.page, 95),
         "callback_p50_s": pct(stats.callback, 50), "callback_p95_s": pct(stats.callback, 95),
         "callback_max_s": max(stats.callback, default=None),
+        "load_avg_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "errors": len(stats.errors), "error_examples": sorted(set(stats.errors))[:5],
         "server_exit": proc.returncode, "server_log_tail": log[-600:],
     }
@@ -291,7 +294,8 @@ def main(clients: int, duration_s: float, backends: list[str], threads: int, wor
         print(f"{backend}: page p50 {_fmt(r['page_p50_s'])} p95 {_fmt(r['page_p95_s'])} "
               f"({r['pages']} loads); callback p50 {_fmt(r['callback_p50_s'])} p95 "
               f"{_fmt(r['callback_p95_s'])} max {_fmt(r['callback_max_s'])} "
-              f"({r['callbacks']} calls); errors {r['errors']}"
+              f"({r['callbacks']} calls); errors {r['errors']}; machine load "
+              f"{r['load_avg_1min'][0]} -> {r['load_avg_1min'][1]}"
               + (f" {r['error_examples']}" if r["errors"] else "")
               + ("" if backend != "sqlite" else
                  f" (target p95 <= {P95_CALLBACK_TARGET_S:.0f} s, 0 errors: "

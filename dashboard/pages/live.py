@@ -209,18 +209,26 @@ def register(app, ctx) -> None:  # noqa: ANN001
         if sig == new_sig:
             if info.ended_at is not None:
                 raise PreventUpdate  # a finished session does not change
-            # Nothing new: only the health panel's "last frame" age moves (a stall shows).
-            keep = no_update
-            return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
-        # One build per new data for all open tabs (dashboard/buildcache.py); the health
+            return _health_only(health, info)  # nothing new (the stall age still moves)
+        # One build per new data for all open tabs, maybe the previous one while the next is
+        # built (dashboard/buildcache.py), with the signature of the data it shows; the health
         # panel's "last frame" age is the only per-poll part.
-        out = list(builds.get(tuple(new_sig), lambda: _as_json(_build(
-            ctx, info, state, health, minutes or 0, newest))))
+        shown_sig, out = builds.get(tuple(new_sig[:2]), tuple(new_sig), lambda: _as_json(_build(
+            ctx, info, state, health, minutes or 0, newest)))
+        if list(shown_sig) == sig:  # the tab already shows the newest finished build
+            return _health_only(health, info)
+        out = list(out)
         out[4] = health_panel(health, info)
         if sig is not None and sig[:2] == new_sig[:2]:  # same session and window: keep zoom
             out[0] = fg.keep_zoom(out[0], shown_timeline)
             out[3] = fg.keep_zoom(out[3], shown_engagement)
-        return (*out, new_sig)
+        return (*out, list(shown_sig))
+
+
+def _health_only(health: dict | None, info: q.SessionInfo) -> tuple:
+    """Nothing new to draw: only the health panel's "last frame" age moves (a stall shows)."""
+    keep = no_update
+    return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
 
 
 def _as_json(outputs: tuple) -> tuple:

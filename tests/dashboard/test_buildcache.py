@@ -22,23 +22,46 @@ def test_concurrent_requests_for_one_key_build_once() -> None:
         time.sleep(0.2)
         return object()
 
-    threads = [threading.Thread(target=lambda: results.append(cache.get("k", build)))
+    threads = [threading.Thread(target=lambda: results.append(cache.get("g", "v1", build)))
                for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(10)
-    assert len(calls) == 1 and len(results) == 8 and len({id(r) for r in results}) == 1
+    assert len(calls) == 1 and len(results) == 8 and len({id(r[1]) for r in results}) == 1
+    assert cache.get("g", "v1", build) is results[0]  # the same data later: no new build
+    assert len(calls) == 1
 
 
-def test_failed_build_is_not_cached_and_old_keys_are_evicted() -> None:
+def test_a_newer_version_is_built_once_while_tabs_get_the_last_finished_one() -> None:
+    cache, started, release = BuildCache(), threading.Event(), threading.Event()
+    assert cache.get("g", "v1", lambda: "view 1") == ("v1", "view 1")
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "view 2"
+
+    owner = threading.Thread(target=lambda: cache.get("g", "v2", slow))
+    owner.start()
+    assert started.wait(10)
+    # v2 is being built: other tabs asking for v2 (or v3) get v1 at once, and build nothing
+    assert cache.get("g", "v2", lambda: "again") == ("v1", "view 1")
+    assert cache.get("g", "v3", lambda: "again") == ("v1", "view 1")
+    release.set()
+    owner.join(10)
+    assert cache.get("g", "v2", lambda: "again") == ("v2", "view 2")
+    assert cache.builds == 2
+
+
+def test_failed_build_is_not_kept_and_old_groups_are_evicted() -> None:
     cache = BuildCache(maxsize=2)
     with pytest.raises(RuntimeError):
-        cache.get("k", lambda: (_ for _ in ()).throw(RuntimeError("db down")))
-    assert cache.get("k", lambda: 1) == 1
-    cache.get("a", lambda: 2)
-    cache.get("b", lambda: 3)  # evicts "k", the least recently used
-    assert cache.get("k", lambda: 4) == 4
+        cache.get("k", 1, lambda: (_ for _ in ()).throw(RuntimeError("db down")))
+    assert cache.get("k", 1, lambda: 1) == (1, 1)
+    cache.get("a", 1, lambda: 2)
+    cache.get("b", 1, lambda: 3)  # evicts "k", the least recently used
+    assert cache.get("k", 1, lambda: 4) == (1, 4)
     assert cache.builds == 5
     with pytest.raises(ValueError, match="maxsize"):
         BuildCache(0)
