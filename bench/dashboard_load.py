@@ -22,6 +22,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -101,15 +102,18 @@ def start_server(db_url: str, threads: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     env = {k: v for k, v in env.items() if not k.startswith("CLASSPULSE_DASHBOARD")}
+    # stderr to a file, not a pipe: a pipe nobody reads until the end fills up, and the server
+    # then blocks on its next log line (this bench once "found" exactly that hang).
+    log = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "classpulse", "dashboard", "--db", db_url, "--port", str(port),
-         "--threads", str(threads)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+         "--threads", str(threads)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    proc.log = log  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"dashboard exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
+            raise RuntimeError(f"dashboard exited {proc.returncode}: {_tail(proc)}")
         try:
             if requests.get(base + "/_dash-dependencies", timeout=5).ok:
                 return proc, base
@@ -119,14 +123,19 @@ def start_server(db_url: str, threads: int) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("dashboard did not answer within 120 s")
 
 
+def _tail(proc: subprocess.Popen, n: int = 2000) -> str:
+    proc.log.seek(0)  # type: ignore[attr-defined]
+    return proc.log.read()[-n:]  # type: ignore[attr-defined]
+
+
 def stop_server(proc: subprocess.Popen) -> str:
     proc.terminate()
     try:
-        _, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-        _, err = proc.communicate(timeout=10)
-    return err or ""
+        proc.wait(timeout=10)
+    return _tail(proc)
 
 
 # ---- one browser tab ---------------------------------------------------------------------------
@@ -174,7 +183,10 @@ class Tab:
         self.fire(LIVE_OUTPUT, "session-picker.value")  # the page's initial callback
 
     def _get(self, path: str, headers: dict | None = None) -> requests.Response:
-        r = self.http.get(self.base + path, headers=headers, timeout=60)
+        try:
+            r = self.http.get(self.base + path, headers=headers, timeout=60)
+        except requests.RequestException as exc:
+            raise RuntimeError(f"GET {path}: {type(exc).__name__}") from exc
         if r.status_code != 200:
             raise RuntimeError(f"GET {path}: {r.status_code}")
         return r
@@ -190,8 +202,11 @@ class Tab:
             "changedPropIds": [changed],
         }
         t0 = time.perf_counter()
-        r = self.http.post(self.base + "/_dash-update-component", json=body, timeout=60,
-                           headers={"Referer": self.base + "/live"})
+        try:
+            r = self.http.post(self.base + "/_dash-update-component", json=body, timeout=60,
+                               headers={"Referer": self.base + "/live"})
+        except requests.RequestException as exc:
+            raise RuntimeError(f"POST {output_prefix} ({changed}): {type(exc).__name__}") from exc
         self.stats.add("callback", time.perf_counter() - t0)
         if r.status_code == 204:  # PreventUpdate
             return
@@ -205,13 +220,14 @@ class Tab:
         self.values[key] = (self.values.get(key) or 0) + 1
 
     def run(self, until: float, reload_s: float) -> None:
+        self.t0 = time.monotonic()
         rng = random.Random(id(self))
         time.sleep(rng.uniform(0, self.refresh_s))  # tabs were not all opened at one instant
         while time.monotonic() < until:
             try:
                 self._session(until, min(until, time.monotonic() + reload_s))
             except (requests.RequestException, RuntimeError, ValueError) as exc:
-                self.stats.error(f"{type(exc).__name__}: {exc}"[:200])
+                self.stats.error(f"{exc} at {time.monotonic() - self.t0:.0f} s"[:200])
                 time.sleep(1.0)
 
     def _session(self, until: float, reload_at: float) -> None:
