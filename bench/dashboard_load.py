@@ -128,6 +128,12 @@ def _tail(proc: subprocess.Popen, n: int = 2000) -> str:
     return proc.log.read()[-n:]  # type: ignore[attr-defined]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop_server(proc: subprocess.Popen) -> str:
     proc.terminate()
     try:
@@ -224,8 +230,8 @@ class Tab:
         rng = random.Random(id(self))
         time.sleep(rng.uniform(0, self.refresh_s))  # tabs were not all opened at one instant
         while time.monotonic() < until:
-            try:
-                self._session(until, min(until, time.monotonic() + reload_s))
+            try:  # reloads jittered: tabs are not reloaded in step
+                self._session(until, min(until, time.monotonic() + reload_s * rng.uniform(0.75, 1.25)))
             except (requests.RequestException, RuntimeError, ValueError) as exc:
                 self.stats.error(f"{exc} at {time.monotonic() - self.t0:.0f} s"[:200])
                 time.sleep(1.0)
@@ -260,6 +266,7 @@ def run_load(db_url: str, clients: int, duration_s: float, threads: int,
     stats = Stats()
     load_before = os.getloadavg()[0]
     try:
+        cpu0 = cpu_seconds(proc.pid)
         until = time.monotonic() + duration_s
         tabs = [threading.Thread(target=Tab(base, stats, refresh_s).run, args=(until, reload_s))
                 for _ in range(clients)]
@@ -267,6 +274,7 @@ def run_load(db_url: str, clients: int, duration_s: float, threads: int,
             t.start()
         for t in tabs:
             t.join(duration_s + 120)
+        server_cpu = cpu_seconds(proc.pid) - cpu0
     finally:
         feeder.stop.set()
         feeder.join(30)
@@ -277,6 +285,8 @@ def run_load(db_url: str, clients: int, duration_s: float, threads: int,
         "page_p50_s": pct(stats.page, 50), "page_p95_s": pct(stats.page, 95),
         "callback_p50_s": pct(stats.callback, 50), "callback_p95_s": pct(stats.callback, 95),
         "callback_max_s": max(stats.callback, default=None),
+        "server_cpu_s": round(server_cpu, 1),
+        "server_cores_used": round(server_cpu / duration_s, 2),
         "load_avg_1min": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "errors": len(stats.errors), "error_examples": sorted(set(stats.errors))[:5],
         "server_exit": proc.returncode, "server_log_tail": log[-600:],
@@ -310,7 +320,8 @@ def main(clients: int, duration_s: float, backends: list[str], threads: int, wor
         print(f"{backend}: page p50 {_fmt(r['page_p50_s'])} p95 {_fmt(r['page_p95_s'])} "
               f"({r['pages']} loads); callback p50 {_fmt(r['callback_p50_s'])} p95 "
               f"{_fmt(r['callback_p95_s'])} max {_fmt(r['callback_max_s'])} "
-              f"({r['callbacks']} calls); errors {r['errors']}; machine load "
+              f"({r['callbacks']} calls); errors {r['errors']}; server used "
+              f"{r['server_cores_used']} cores; machine load "
               f"{r['load_avg_1min'][0]} -> {r['load_avg_1min'][1]}"
               + (f" {r['error_examples']}" if r["errors"] else "")
               + ("" if backend != "sqlite" else

@@ -14,6 +14,7 @@ gets the newer one next poll), and only a tab with nothing to show waits for the
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future
@@ -74,3 +75,30 @@ class BuildCache:
         else:
             self._groups.move_to_end(key)
         return g
+
+
+class Recent:
+    """The last value loaded per key, reused for ``max_age_s``: every open tab polls the same
+    session's current state every couple of seconds, so one read per ``max_age_s`` serves them
+    all. Exceptions (PreventUpdate, database errors) are not kept."""
+
+    def __init__(self, max_age_s: float = 1.0, maxsize: int = 8) -> None:
+        self.max_age_s, self.maxsize = float(max_age_s), maxsize
+        self.loads = 0
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.max_age_s:
+                return hit[1]
+        at = time.monotonic()
+        value = load()
+        with self._lock:
+            self.loads += 1
+            self._items[key] = (at, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return value

@@ -19,7 +19,7 @@ from plotly.io.json import to_json_plotly
 from dashboard import components as ui
 from dashboard import figures as fg
 from dashboard.attention import evaluate
-from dashboard.buildcache import BuildCache
+from dashboard.buildcache import BuildCache, Recent
 from storage import queries as q
 
 WINDOWS = [("5 min", 5), ("10 min", 10), ("30 min", 30), ("whole session", 0)]
@@ -178,6 +178,7 @@ def _bucket_s(info: q.SessionInfo, minutes: int, span_s: float) -> float:
 
 def register(app, ctx) -> None:  # noqa: ANN001
     builds = BuildCache()
+    recent = Recent(max_age_s=1.0)  # one read of the class's state per second for all tabs
 
     @app.callback(
         Output("live-timeline", "figure"),
@@ -200,9 +201,7 @@ def register(app, ctx) -> None:  # noqa: ANN001
         running=[(Output("live-tick", "disabled"), True, False)],
     )
     def refresh(_n, session_id, minutes, sig, shown_timeline, shown_engagement):  # noqa: ANN001
-        info = ui.picked_session(ctx.engine, session_id)
-        state = q.current_state(ctx.engine, info.id)
-        health = q.health_latest(ctx.engine, info.id)
+        info, state, health = recent.get(session_id, lambda: _read(ctx, session_id))
         newest = pd.to_datetime(state["ts"], utc=True).max() if not state.empty else None
         new_sig = [info.id, minutes, str(newest), len(state),
                    str(health.get("ts")) if health else None, info.ended_at is None]
@@ -223,6 +222,12 @@ def register(app, ctx) -> None:  # noqa: ANN001
             out[0] = fg.keep_zoom(out[0], shown_timeline)
             out[3] = fg.keep_zoom(out[3], shown_engagement)
         return (*out, list(shown_sig))
+
+
+def _read(ctx, session_id):  # noqa: ANN001, ANN202
+    """(session, current state per participant, latest health) for the picked session."""
+    info = ui.picked_session(ctx.engine, session_id)
+    return info, q.current_state(ctx.engine, info.id), q.health_latest(ctx.engine, info.id)
 
 
 def _health_only(health: dict | None, info: q.SessionInfo) -> tuple:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from dashboard.app import create_app
-from dashboard.buildcache import BuildCache
+from dashboard.buildcache import BuildCache, Recent
 from dashboard.pages import live
 from tests.dashboard.seed import append, seed_session
 
@@ -67,6 +67,17 @@ def test_failed_build_is_not_kept_and_old_groups_are_evicted() -> None:
         BuildCache(0)
 
 
+def test_recent_reuses_a_value_for_max_age_then_reloads() -> None:
+    recent, n = Recent(max_age_s=0.3), iter(range(100))
+    first = recent.get("s", lambda: next(n))
+    assert recent.get("s", lambda: next(n)) == first  # within 0.3 s: no new read
+    time.sleep(0.35)
+    assert recent.get("s", lambda: next(n)) == first + 1
+    with pytest.raises(KeyError):
+        recent.get("t", lambda: {}["missing"])
+    assert recent.get("t", lambda: 7) == 7 and recent.loads == 3
+
+
 def _refresh_body(session_id: int, sig: object = None) -> dict:
     outs = ["live-timeline.figure", "live-distribution.figure", "live-gallery.children",
             "live-engagement.figure", "live-health.children", "live-attention.children",
@@ -95,7 +106,8 @@ def test_tabs_on_the_same_data_share_one_build(db_url: str, monkeypatch) -> None
     assert len(calls) == 1
     assert bodies[0]["response"]["live-sig"] == bodies[2]["response"]["live-sig"]
     assert bodies[0]["response"]["live-gallery"] == bodies[2]["response"]["live-gallery"]
-    append(seeded, 2)  # new rows: the next poll builds again
+    append(seeded, 2)  # new rows: the next poll (after the 1 s shared read) builds again
+    time.sleep(1.1)
     r = client.post("/_dash-update-component", json=_refresh_body(seeded.session_id)).get_json()
     assert len(calls) == 2
     assert r["response"]["live-sig"] != bodies[0]["response"]["live-sig"]
