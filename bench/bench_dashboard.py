@@ -6,6 +6,8 @@ figures and table are drawn and Dash has no callback in flight, measured in the 
 
     .venv/bin/python -m bench.bench_dashboard [--workdir DIR] [--runs 3]
     .venv/bin/python -m bench.bench_dashboard --screenshots docs/   # the README's screenshots
+    .venv/bin/python -m bench.bench_dashboard --concurrent 20 [--duration 60]  # load: see
+        bench/dashboard_load.py (20 polling clients on waitress, SQLite and PostgreSQL)
 
 Databases are built once into --workdir (SQLite) and reused on the next run.
 """
@@ -140,7 +142,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--screenshots", type=Path, default=None,
                     help="instead of timing, save live.png, report.png, compare.png here")
+    ap.add_argument("--concurrent", type=int, default=0,
+                    help="instead: N clients poll the live page (bench/dashboard_load.py)")
+    ap.add_argument("--duration", type=float, default=60.0, help="--concurrent: seconds")
+    ap.add_argument("--backends", default="sqlite,postgres", help="--concurrent: which databases")
+    ap.add_argument("--threads", type=int, default=8, help="--concurrent: waitress threads")
     args = ap.parse_args(argv)
+    if args.concurrent:
+        sys.path.insert(0, str(ROOT))
+        from bench import dashboard_load
+
+        return dashboard_load.main(args.concurrent, args.duration, args.backends.split(","),
+                                   args.threads, args.workdir,
+                                   ROOT / "bench" / "out" / "dashboard_load.json")
     args.workdir.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     report_url = build_report_db(args.workdir / "report-60min-50.db")

@@ -29,6 +29,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from models import shipped_model  # noqa: E402
+
 TARGET_MS, TARGET_SPEEDUP, TARGET_RSS_MB = 150.0, 10.0, 1024.0
 
 
@@ -221,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=8)
     ap.add_argument("--participants", type=int, default=49)
     ap.add_argument("--seed", type=int, default=3)
-    ap.add_argument("--model", type=Path, default=ROOT / "models" / "expression.tflite")
+    ap.add_argument("--model", type=Path, default=shipped_model())
     ap.add_argument("--skip", default="", help="comma list: haar,fer")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "pipeline.json")
     a = ap.parse_args(argv)

@@ -205,11 +205,12 @@ def dashboard_cmd(
     host: HostOpt = None,
     port: PortOpt = None,
     username: Annotated[str | None, typer.Option(help="Dashboard login name.")] = None,
+    threads: Annotated[int | None, typer.Option(help="Requests served at once.")] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Serve the dashboard (password from CLASSPULSE_DASHBOARD_PASSWORD or the config)."""
     cfg = _config(config, storage__db_url=db, dashboard__host=host, dashboard__port=port,
-                  dashboard__username=username)
+                  dashboard__username=username, dashboard__threads=threads)
     from classpulse.commands import serve_dashboard
 
     raise typer.Exit(serve_dashboard(cfg))

@@ -76,7 +76,7 @@ def serve_dashboard(cfg: Config) -> int:
         # state, not answer 500: Dash builds the layout, which queries the sessions, on the
         # very first request.
         upgrade(url)
-        serve(url, host=d.host, port=d.port, username=user, password=pw)
+        serve(url, host=d.host, port=d.port, username=user, password=pw, threads=d.threads)
     except ValueError as exc:
         err(f"error: {exc}")
         return 2
@@ -87,12 +87,12 @@ def spawn_dashboard(cfg: Config, db_url: str) -> subprocess.Popen:
     """``classpulse dashboard`` as a child in our process group; the password goes via env."""
     d = cfg.dashboard
     cmd = [sys.executable, "-m", "classpulse.cli", "dashboard", "--db", db_url,
-           "--host", d.host, "--port", str(d.port)]
+           "--host", d.host, "--port", str(d.port), "--threads", str(d.threads)]
     env = dict(os.environ)
     if d.password:
         env[PASSWORD_ENV] = d.password
         env[USERNAME_ENV] = d.username
-    # The child's chatter (Flask banner) goes to stderr: our stdout stays for the address line.
+    # The child's log lines go to stderr: our stdout stays for the address line.
     return subprocess.Popen(cmd, env=env, stdout=sys.stderr.fileno())
 
 

@@ -15,9 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from models import shipped_model
+
 PASSWORD_ENV = "CLASSPULSE_DASHBOARD_PASSWORD"
 USERNAME_ENV = "CLASSPULSE_DASHBOARD_USERNAME"
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "expression.tflite"
+DEFAULT_MODEL = shipped_model()  # inside the installed package: see models/__init__.py
 
 
 class ConfigError(ValueError):
@@ -83,6 +85,9 @@ class DashboardConfig(_Strict):
     username: str = "teacher"
     password: str = ""
     enabled: bool = True
+    threads: int = Field(
+        8, ge=1, le=64, description="waitress worker threads: concurrent dashboard requests"
+    )
 
 
 class Config(_Strict):
@@ -205,5 +210,6 @@ max_consecutive_failures = 20  # failed frames in a row before health says "degr
 host = "127.0.0.1"
 port = 8050
 username = "teacher"
+threads = 8              # requests served at once (waitress); each open browser polls every 2 s
 # password: prefer the CLASSPULSE_DASHBOARD_PASSWORD environment variable
 """

@@ -119,10 +119,15 @@ def serve(
     *,
     refresh_ms: int = 2000,
     attention: AttentionConfig | None = None,
-    debug: bool = False,
+    threads: int = 8,
 ) -> None:
-    """Serve the dashboard until interrupted. Refuses a non-loopback ``host`` without
-    credentials (ValueError): class data must not be open to the whole network."""
+    """Serve the dashboard through waitress until Ctrl-C or SIGTERM. Refuses a non-loopback
+    ``host`` without credentials (ValueError): class data must not be open to the whole network.
+
+    Why waitress and not ``app.run``: Flask's server is a development server (it says so on
+    start-up); waitress is a production WSGI server in pure Python, with a fixed pool of
+    ``threads`` answering page loads and callback polls while its event loop queues the rest.
+    """
     _check_credentials(username, password)
     if not is_loopback(host) and username is None:
         raise ValueError(
@@ -131,8 +136,38 @@ def serve(
         )
     if not 0 < int(port) < 65536:
         raise ValueError(f"dashboard port: expected 1..65535, got {port}")
+    if not 1 <= int(threads) <= 64:
+        raise ValueError(f"dashboard threads: expected 1..64, got {threads}")
     app = create_app(db_url, username=username, password=password, refresh_ms=refresh_ms,
                      attention=attention)
+    server = make_server(app, host, int(port), int(threads))
     auth = f"basic auth as {username!r}" if username else "no login (loopback only)"
-    log.info("ClassPulse dashboard on http://%s:%s/ (%s)", host, port, auth)
-    app.run(host=host, port=int(port), debug=debug)
+    print(f"ClassPulse dashboard on http://{host}:{port}/ ({auth}, {threads} threads)", flush=True)
+    run_until_stopped(server)
+
+
+def make_server(app: dash.Dash, host: str, port: int, threads: int):  # noqa: ANN201
+    """A bound (listening) waitress server for the app; port 0 picks a free one."""
+    from waitress import create_server
+
+    return create_server(app.server, host=host, port=port, threads=threads, ident="ClassPulse")
+
+
+def run_until_stopped(server) -> None:  # noqa: ANN001
+    """Run ``server`` until Ctrl-C or SIGTERM, then let its threads finish their requests.
+
+    waitress stops cleanly on KeyboardInterrupt; SIGTERM (how ``run`` and ``demo`` stop their
+    dashboard child) is turned into the same, so both end with exit status 0.
+    """
+    import signal
+    import threading
+
+    def _term(signum, frame) -> None:  # noqa: ANN001
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _term)
+    try:
+        server.run()  # returns after KeyboardInterrupt, having shut its task threads down
+    finally:
+        server.close()

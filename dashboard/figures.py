@@ -60,17 +60,22 @@ def _base_layout(fig: go.Figure, *, height: int, uirevision: str | None = None) 
     return fig
 
 
-def keep_zoom(fig: go.Figure, previous: dict | None) -> go.Figure:
+def keep_zoom(fig: go.Figure | dict, previous: dict | None) -> go.Figure | dict:
     """Carry the user's zoom from the figure on screen into its replacement.
 
     Why not just ``uirevision``: Dash 4's dcc.Graph writes the user's zoom back into its
     ``figure`` prop and re-plots with it, so to plotly the zoom looks like app data, and the next
-    refresh (without a range) wins. Copying explicit, non-auto axis ranges across keeps the view."""
+    refresh (without a range) wins. Copying explicit, non-auto axis ranges across keeps the view.
+    A figure it changes is a copy: the given one (a Figure or its JSON dict) may be shared by
+    other tabs (buildcache)."""
     layout = (previous or {}).get("layout") or {}
-    for axis in ("xaxis", "yaxis"):
-        old = layout.get(axis) or {}
-        if old.get("autorange") is False and old.get("range"):
-            fig.update_layout({axis: {"range": old["range"], "autorange": False}})
+    zoomed = [(axis, (layout.get(axis) or {}).get("range")) for axis in ("xaxis", "yaxis")
+              if (layout.get(axis) or {}).get("autorange") is False]
+    zoomed = [(axis, rng) for axis, rng in zoomed if rng]
+    if zoomed:
+        fig = go.Figure(fig)
+        for axis, rng in zoomed:
+            fig.update_layout({axis: {"range": rng, "autorange": False}})
     return fig
 
 

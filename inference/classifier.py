@@ -14,8 +14,9 @@ import numpy as np
 
 from inference.preprocess import check_batch, preprocess_faces
 from inference.types import EXPRESSIONS, FER_SIZE, FaceObservation
+from models import shipped_model
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "expression.tflite"
+DEFAULT_MODEL = shipped_model()  # package data: see models/__init__.py
 N_CLASSES = len(EXPRESSIONS)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.classifier import ExpressionClassifier
+from inference.classifier import DEFAULT_MODEL, ExpressionClassifier
 from inference.train_data import load_npz
 from inference.types import EXPRESSIONS
 
@@ -110,14 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     """CLI: progress on stderr, ONE JSON line last on stdout; exit 2 on bad input."""
     ap = argparse.ArgumentParser(prog="classpulse eval-model", description=__doc__.splitlines()[0])
     ap.add_argument("--data", required=True, help="npz with x (N,48,48) uint8 and y (N,)")
-    ap.add_argument("--model", default=None, help="model .tflite (default models/expression.tflite)")
+    ap.add_argument("--model", default=None, help="model .tflite (default: the shipped models/expression.tflite)")
     ap.add_argument("--json", action="store_true", help="accepted for symmetry: JSON is always printed")
     ap.add_argument("--report", default=None,
                     help="also write full metrics JSON here and a confusion PNG beside it")
     a = ap.parse_args(argv)
     try:
         d = load_npz(a.data)
-        print(f"evaluating {a.model or 'models/expression.tflite'} on {a.data} ({len(d['y'])} "
+        print(f"evaluating {a.model or DEFAULT_MODEL} on {a.data} ({len(d['y'])} "
               f"faces)", file=sys.stderr)
         full = evaluate_arrays(d["x"], d["y"], a.model)
     except (FileNotFoundError, ValueError) as exc:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything ClassPulse needs on a fresh Debian machine: system packages (apt, as root),
-# then a virtualenv at .venv/ with the project and its dev extras. Safe to run again: it skips
-# what is already there.
+# then a virtualenv at .venv/ with the exact versions in requirements.lock (hash-checked; refresh
+# it with `make lock`) and the project itself, editable. Safe to run again: it skips what is
+# already there, and reinstalls when pyproject.toml or the lock changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +23,11 @@ fi
 PY=${PYTHON:-python3}
 [[ -x .venv/bin/python ]] || "$PY" -m venv .venv
 stamp=.venv/.classpulse-installed
-if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
-  echo "setup: installing Python packages into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+if [[ ! -f $stamp || pyproject.toml -nt $stamp || requirements.lock -nt $stamp ]]; then
+  echo "setup: installing Python packages into .venv from requirements.lock"
+  .venv/bin/python -m pip install -q --require-hashes -r requirements.lock
+  # The project only: its dependencies are all in the lock (setuptools too, hence no isolation).
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   touch "$stamp"
 fi
 echo "setup: ready"

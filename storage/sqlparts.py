@@ -40,7 +40,10 @@ def as_utc(value: datetime | date | None, end_of_day: bool = False) -> datetime 
 
 
 def epoch(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series.astype("float64"), unit="s", utc=True)
+    """Epoch seconds (REAL) as UTC datetimes, rounded to the microsecond that was stored: the
+    float's last bits otherwise show up as nanoseconds, which ``to_pydatetime()`` warns about
+    on every live refresh (a worker's timestamps carry microseconds)."""
+    return pd.to_datetime(series.astype("float64"), unit="s", utc=True).dt.round("us")
 
 
 def to_utc(series: pd.Series) -> pd.Series:

@@ -7,16 +7,19 @@ constant ``uirevision`` per session and window, so a refresh never resets the us
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
+from plotly.io.json import to_json_plotly
 
 from dashboard import components as ui
 from dashboard import figures as fg
 from dashboard.attention import evaluate
+from dashboard.buildcache import BuildCache, Recent
 from storage import queries as q
 
 WINDOWS = [("5 min", 5), ("10 min", 10), ("30 min", 30), ("whole session", 0)]
@@ -181,6 +184,9 @@ def _bucket_s(info: q.SessionInfo, minutes: int, span_s: float) -> float:
 
 
 def register(app, ctx) -> None:  # noqa: ANN001
+    builds = BuildCache()
+    recent = Recent(max_age_s=1.0)  # one read of the class's state per second for all tabs
+
     @app.callback(
         Output("live-timeline", "figure"),
         Output("live-distribution", "figure"),
@@ -202,23 +208,45 @@ def register(app, ctx) -> None:  # noqa: ANN001
         running=[(Output("live-tick", "disabled"), True, False)],
     )
     def refresh(_n, session_id, minutes, sig, shown_timeline, shown_engagement):  # noqa: ANN001
-        info = ui.picked_session(ctx.engine, session_id)
-        state = q.current_state(ctx.engine, info.id)
-        health = q.health_latest(ctx.engine, info.id)
+        info, state, health = recent.get(session_id, lambda: _read(ctx, session_id))
         newest = pd.to_datetime(state["ts"], utc=True).max() if not state.empty else None
         new_sig = [info.id, minutes, str(newest), len(state),
                    str(health.get("ts")) if health else None, info.ended_at is None]
         if sig == new_sig:
             if info.ended_at is not None:
                 raise PreventUpdate  # a finished session does not change
-            # Nothing new: only the health panel's "last frame" age moves (a stall shows).
-            keep = no_update
-            return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
-        out = list(_build(ctx, info, state, health, minutes or 0, newest))
+            return _health_only(health, info)  # nothing new (the stall age still moves)
+        # One build per new data for all open tabs, maybe the previous one while the next is
+        # built (dashboard/buildcache.py), with the signature of the data it shows; the health
+        # panel's "last frame" age is the only per-poll part.
+        shown_sig, out = builds.get(tuple(new_sig[:2]), tuple(new_sig), lambda: _as_json(_build(
+            ctx, info, state, health, minutes or 0, newest)))
+        if list(shown_sig) == sig:  # the tab already shows the newest finished build
+            return _health_only(health, info)
+        out = list(out)
+        out[4] = health_panel(health, info)
         if sig is not None and sig[:2] == new_sig[:2]:  # same session and window: keep zoom
             out[0] = fg.keep_zoom(out[0], shown_timeline)
             out[3] = fg.keep_zoom(out[3], shown_engagement)
-        return (*out, new_sig)
+        return (*out, list(shown_sig))
+
+
+def _read(ctx, session_id):  # noqa: ANN001, ANN202
+    """(session, current state per participant, latest health) for the picked session."""
+    info = ui.picked_session(ctx.engine, session_id)
+    return info, q.current_state(ctx.engine, info.id), q.health_latest(ctx.engine, info.id)
+
+
+def _health_only(health: dict | None, info: q.SessionInfo) -> tuple:
+    """Nothing new to draw: only the health panel's "last frame" age moves (a stall shows)."""
+    keep = no_update
+    return keep, keep, keep, keep, health_panel(health, info), keep, keep, keep
+
+
+def _as_json(outputs: tuple) -> tuple:
+    """Figures and components as the plain JSON Dash sends: converted once per build, not once
+    per tab and poll (plotly's encoder walks every array of every figure each time)."""
+    return tuple(json.loads(to_json_plotly(o)) for o in outputs)
 
 
 def _build(ctx, info, state, health, minutes: int, newest):  # noqa: ANN001

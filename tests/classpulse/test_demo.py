@@ -82,6 +82,7 @@ def test_demo_serves_dashboard_and_stops_cleanly_on_sigint(tmp_path):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err[-3000:]
+        assert "development server" not in (out + err).lower(), err[-3000:]  # waitress serves
     finally:
         if proc.poll() is None:
             proc.kill()

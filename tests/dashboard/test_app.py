@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 
 import pytest
 
@@ -86,22 +87,32 @@ def test_loopback_detection() -> None:
     assert not any(is_loopback(h) for h in ("0.0.0.0", "10.0.0.1", "::", "host.local"))
 
 
-def test_serve_runs_with_auth_and_never_logs_the_password(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_serve_runs_waitress_with_auth_and_never_prints_the_password(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture,
 ) -> None:
-    calls = {}
+    seen = {}
 
-    def fake_run(self, host, port, debug):  # noqa: ANN001
-        calls.update(host=host, port=port, debug=debug)
+    def fake_run(server) -> None:  # noqa: ANN001 - the bound waitress server, not run
+        seen.update(host=server.effective_host, port=int(server.effective_port),
+                    threads=server.adj.threads, kind=type(server).__module__.split(".")[0])
+        server.close()
 
-    monkeypatch.setattr(dash_app.dash.Dash, "run", fake_run)
+    monkeypatch.setattr(dash_app, "run_until_stopped", fake_run)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
     with caplog.at_level(logging.DEBUG):
-        serve(db_url, host="0.0.0.0", port=8123, username="teacher", password="hunter2-xyz")
-    assert calls == {"host": "0.0.0.0", "port": 8123, "debug": False}
-    assert "hunter2-xyz" not in caplog.text
-    assert "teacher" in caplog.text
+        serve(db_url, host="0.0.0.0", port=port, username="teacher", password="hunter2-xyz",
+              threads=3)
+    assert seen == {"host": "0.0.0.0", "port": port, "threads": 3, "kind": "waitress"}
+    said = capsys.readouterr().out + caplog.text
+    assert "hunter2-xyz" not in said
+    assert "teacher" in said
     with pytest.raises(ValueError, match="port"):
         serve(db_url, port=0)
+    with pytest.raises(ValueError, match="threads"):
+        serve(db_url, port=port, threads=0)
 
 
 def test_a_database_without_tables_gets_a_readable_page(db_url: str) -> None:
