@@ -81,12 +81,22 @@ class DashboardConfig(_Strict):
     enabled: bool = True
 
 
+class AttendanceConfig(_Strict):
+    """When a student counts as late, left early or absent (``session attendance``)."""
+
+    late_after_s: float = Field(300.0, ge=0, description="first seen later than this after the start: late")
+    left_early_before_end_s: float = Field(
+        300.0, ge=0, description="last seen this long before the end: left early")
+    min_present_s: float = Field(60.0, ge=0, description="seen for less than this in total: absent")
+
+
 class Config(_Strict):
     session: SessionConfig = SessionConfig()
     capture: CaptureConfig = CaptureConfig()
     pipeline: PipelineConfig = PipelineConfig()
     storage: StorageConfig = StorageConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    attendance: AttendanceConfig = AttendanceConfig()
 
 
 def format_validation_error(err: ValidationError, source: str = "config") -> str:
@@ -201,4 +211,9 @@ host = "127.0.0.1"
 port = 8050
 username = "teacher"
 # password: prefer the CLASSPULSE_DASHBOARD_PASSWORD environment variable
+
+[attendance]
+late_after_s = 300.0             # first seen more than 5 min after the start: late
+left_early_before_end_s = 300.0  # last seen more than 5 min before the end: left early
+min_present_s = 60.0             # seen for less than a minute in all: absent
 """
