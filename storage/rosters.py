@@ -208,3 +208,15 @@ def prune_rosters(engine: Engine, older_than: timedelta, now: datetime | None = 
     if n:
         _checkpoint(engine)
     return n
+
+
+def alias_student(engine: Engine, course: str, label: str, student_pk: int) -> StudentInfo:
+    """``add_alias`` by roster_student row id (the report page's dropdown)."""
+    students = {s.id: s for s in roster_students(engine, course) or []}
+    if int(student_pk) not in students:
+        raise KeyError(f"course {course!r}: no roster student with id {student_pk}")
+    with engine.begin() as conn:
+        rid = _roster_id(conn, course)
+        _put_alias(conn, rid, int(student_pk), label, _now())
+        conn.execute(update(Roster).where(Roster.id == rid).values(updated_at=_now()))
+    return students[int(student_pk)]

@@ -7,6 +7,8 @@ Create Date: 2026-11-29
 Why: attendance joins the gallery's names to the course's class list. Rosters are keyed by
 course name and live apart from sessions (a session finds its roster at query time), so deleting
 a session never touches a roster and a roster can be deleted on its own (personal data).
+Also a partial index on observation's speaking rows: attendance sums speaking time per
+participant, and without it that sum reads every row of the session.
 """
 
 from __future__ import annotations
@@ -55,9 +57,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("roster_id", "alias_norm", name="uq_roster_alias_norm"),
     )
     op.create_index("ix_roster_alias_student", "roster_alias", ["roster_student_id"])
+    op.create_index("ix_observation_speaking", "observation", ["session_id", "participant_id"],
+                    sqlite_where=sa.text("speaking = 1"), postgresql_where=sa.text("speaking"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_observation_speaking", table_name="observation")
     op.drop_index("ix_roster_alias_student", table_name="roster_alias")
     op.drop_table("roster_alias")
     op.drop_index("ix_roster_student_roster", table_name="roster_student")
