@@ -110,10 +110,15 @@ def attendance_section(att: Attendance, students=None) -> html.Div:  # noqa: ANN
 
 def _render(ctx, session_id):  # noqa: ANN001, ANN202
     info = ui.picked_session(ctx.engine, session_id)
-    att = session_attendance(ctx.engine, info.id)
-    students = roster_students(ctx.engine, att.course) if att.has_roster else []
+    return render_for(ctx.engine, info.id)
+
+
+def render_for(engine, session_id: int):  # noqa: ANN001, ANN201
+    """(the section, the store: session, course and each row's label)."""
+    att = session_attendance(engine, session_id)
+    students = roster_students(engine, att.course) if att.has_roster else []
     labels = {i: r.name for i, r in enumerate(att.rows)}
-    return attendance_section(att, students), {"session": info.id, "course": att.course,
+    return attendance_section(att, students), {"session": session_id, "course": att.course,
                                                "labels": labels}
 
 
@@ -135,11 +140,19 @@ def register(app, ctx) -> None:  # noqa: ANN001
             raise PreventUpdate
         i = trigger["i"]
         pick = next((v for v, pid in zip(picks, ids, strict=True) if pid["i"] == i), None)
-        label = data["labels"].get(str(i), data["labels"].get(i))
-        if pick is None or label is None:
+        if pick is None or not save_alias(ctx.engine, data, i, int(pick)):
             raise PreventUpdate
-        alias_student(ctx.engine, data["course"], label, int(pick))
         return _render(ctx, data["session"])
+
+
+def save_alias(engine, data: dict, i: int, student_pk: int) -> bool:  # noqa: ANN001
+    """Store row ``i``'s label (from the page's store) as an alias of the picked student."""
+    labels = data.get("labels") or {}
+    label = labels.get(str(i), labels.get(i))
+    if label is None:
+        return False
+    alias_student(engine, data["course"], label, student_pk)
+    return True
 
 
 def html_table(att: Attendance) -> str:
@@ -157,3 +170,45 @@ def html_table(att: Attendance) -> str:
     head = "".join(f"<th>{c}</th>" for c in ("Name", "On roster", *COLUMNS[1:]))
     return (f"<ul>{summary}</ul><table><tr><th>Speaking time</th><th>Attendees</th></tr>"
             f"{bands}</table><br><table><tr>{head}</tr>{rows}</table>")
+
+
+def compare_card() -> dbc.Card:
+    return ui.card("Attendance and speaking over sessions",
+                   html.Div([dcc.Graph(id="cmp-attendance", config={"displaylogo": False,
+                                                                    "displayModeBar": False}),
+                             html.P("Attendance: share of the roster present (sessions whose "
+                                    "course has a roster). Spoke: share of attendees with any "
+                                    "speaking time. Top 20 %: their share of speaking time.",
+                                    className="cp-note mb-0")]))
+
+
+def compare_figure(rows: list[dict]):  # noqa: ANN201
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    x = [r["started_at"] for r in rows]
+    for key, label, colour in (("attendance_rate", "attendance", "#2b6777"),
+                               ("spoke_share", "spoke", "#e8a33d"),
+                               ("top20_share", "top 20 % of speakers", "#8e6cbf")):
+        fig.add_trace(go.Scatter(x=x, y=[r[key] for r in rows], name=label, mode="lines+markers",
+                                 line={"color": colour}, connectgaps=False))
+    fig.update_layout(height=260, margin={"l": 40, "r": 10, "t": 10, "b": 30},
+                      yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+                      legend={"orientation": "h", "y": -0.2}, template="plotly_white")
+    return fig
+
+
+def register_compare(app, ctx) -> None:  # noqa: ANN001
+    from storage.attendance import attendance_over_sessions
+
+    @app.callback(Output("cmp-attendance", "figure"), Input("cmp-course", "value"),
+                  Input("cmp-instructor", "value"), Input("cmp-dates", "start_date"),
+                  Input("cmp-dates", "end_date"))
+    def render(course, instructor, start, end):  # noqa: ANN001
+        from datetime import date
+
+        def day(v):  # noqa: ANN001, ANN202
+            return date.fromisoformat(v[:10]) if v else None
+
+        return compare_figure(attendance_over_sessions(ctx.engine, course or None,
+                                                       instructor or None, day(start), day(end)))

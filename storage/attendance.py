@@ -269,3 +269,26 @@ def export_attendance_csv(att: Attendance, path_or_file) -> int:  # noqa: ANN001
                         _iso(r.first_seen), _iso(r.last_seen), f"{r.seconds_present:g}",
                         f"{r.seconds_camera_on:g}", f"{r.seconds_speaking:g}"])
     return len(att.rows)
+
+
+def attendance_over_sessions(engine: Engine, course: str | None = None,
+                             instructor: str | None = None, date_from=None, date_to=None,  # noqa: ANN001
+                             limit: int = 60, rules: AttendanceRules | None = None) -> list[dict]:
+    """Per session (the newest ``limit`` matching the filters, oldest first): attendance rate
+    (of the roster; None without one), attendees, the share of attendees who spoke and the
+    share of speaking time of the 20 % who spoke most. For the compare page."""
+    from storage.sqlparts import session_filter
+
+    q = (select(ClassSession.id).where(*session_filter(course, instructor, date_from, date_to))
+         .order_by(ClassSession.started_at.desc(), ClassSession.id.desc()).limit(limit))
+    with engine.connect() as conn:
+        ids = list(conn.execute(q).scalars())
+    out = []
+    for sid in reversed(ids):
+        att = session_attendance(engine, int(sid), rules)
+        p = participation(att)
+        out.append({"session_id": int(sid), "started_at": att.started_at, "course": att.course,
+                    "attendance_rate": p.attendance_rate, "attendees": p.attendees,
+                    "spoke_share": (p.spoke / p.attendees) if p.attendees else None,
+                    "top20_share": p.top20_share})
+    return out
