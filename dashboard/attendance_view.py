@@ -134,7 +134,7 @@ def register(app, ctx) -> None:  # noqa: ANN001
                   State({"type": "alias-pick", "i": ALL}, "value"),
                   State({"type": "alias-pick", "i": ALL}, "id"),
                   State("attendance-store", "data"), prevent_initial_call=True)
-    def save_alias(clicks, picks, ids, data):  # noqa: ANN001
+    def on_save(clicks, picks, ids, data):  # noqa: ANN001
         trigger = dash.ctx.triggered_id
         if not data or trigger is None or not any(clicks):
             raise PreventUpdate
