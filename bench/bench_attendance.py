@@ -98,12 +98,12 @@ def bench_render(url: str, runs: int) -> dict:
             "attendance_table_ms": round(median * 1000, 1)}
 
 
-def bench_clip(seconds: float, tmp: Path) -> dict:
+def bench_clip(seconds: float, tmp: Path, every: float = 0.5) -> dict:
     fps = 2.0
     truth = render_clip(tmp / "clip.mkv", int(seconds * fps), fps)
     db = f"sqlite:///{tmp / 'clip.db'}"
     subprocess.run([sys.executable, "-m", "classpulse", "analyze", str(tmp / "clip.mkv"),
-                    "--db", db, "--presence-only", "--every", "0.5", "--no-progress",
+                    "--db", db, "--presence-only", "--every", str(every), "--no-progress",
                     "--started-at", "2026-01-05T09:00:00Z", "--course", "Clip"],
                    check=True, cwd=ROOT, capture_output=True)
     engine = make_engine(db)
@@ -111,16 +111,17 @@ def bench_clip(seconds: float, tmp: Path) -> dict:
     engine.dispose()
     got = {r.name: r.seconds_speaking for r in att.rows}
     errors = {name: round(got.get(name, 0.0) - t["speak"] / fps, 2) for name, t in truth.items()}
-    return {"clip_s": seconds, "participants": len(truth),
+    return {"clip_s": seconds, "every_s": every, "participants": len(truth),
             "max_speaking_error_s": max(abs(e) for e in errors.values()),
             "speaking_error_s": errors}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
+    ap.add_argument("--backend", choices=["sqlite", "postgres", "both", "none"], default="sqlite")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--clip", type=float, default=0.0, help="also run the speaking clip (s)")
+    ap.add_argument("--every", type=float, default=0.5, help="the clip's analyze --every")
     args = ap.parse_args(argv)
     result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 server.stop()
         if args.clip:
-            result["clip"] = bench_clip(args.clip, Path(tmp))
+            result["clip"] = bench_clip(args.clip, Path(tmp), args.every)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ from bench.bench_attendance import render_clip
 ROOT = Path(__file__).resolve().parents[2]
 FRAMES, FPS = 40, 2.0  # 20 s: José leaves at 6 s, Łukasz at 15 s, François joins at 9 s
 
-pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
-                                reason="tesseract-ocr is not installed (scripts/setup.sh installs it)")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tesseract") is None,
+                                reason="tesseract-ocr is not installed (scripts/setup.sh installs it)")]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -111,3 +111,21 @@ def test_gini() -> None:
     assert gini([5, 5, 5, 5]) == pytest.approx(0.0)
     assert gini([0, 0, 0, 12]) == pytest.approx(0.75)
     assert gini([]) == 0.0
+
+
+def test_an_ambiguous_label_is_reported_not_guessed(engine) -> None:  # noqa: ANN001
+    import_roster(engine, "Twins", [RosterRow("Min Kim", "1"), RosterRow("Min Kim", "2")])
+    sid = start_session(engine, SessionSpec(course="Twins", title="t", started_at=T0))
+    w = Writer(engine).start()
+    w.submit_observations([ObservationRecord(sid, "mk", "min kim", T0 + timedelta(seconds=2 * f),
+                                             f, "face") for f in range(60)])
+    assert w.stop(30)
+    end_session(engine, sid, T0 + timedelta(seconds=120))
+    rows = session_attendance(engine, sid).rows
+    assert [(r.name, r.on_roster, r.status) for r in rows] == [
+        ("Min Kim", True, "absent"), ("Min Kim", True, "absent"), ("min kim", False, "present")]
+    assert rows[2].match == "ambiguous" and rows[2].candidates == ("Min Kim", "Min Kim")
+    add_alias(engine, "Twins", "min kim", "2")  # the instructor settles it, by student id
+    rows = session_attendance(engine, sid).rows
+    assert [(r.on_roster, r.status, r.seconds_present) for r in rows] == [
+        (True, "absent", 0), (True, "present", 120)]
