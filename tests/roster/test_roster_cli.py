@@ -76,3 +76,11 @@ def test_one_line_errors(url: str, tmp_path: Path) -> None:
     r = run("session", "attendance", "42", "--db", url)
     assert r.exit_code == 1 and "session 42: no such session" in r.output
     assert run("roster", "show", "Nope", "--db", url).exit_code == 1
+
+
+def test_a_bad_attendance_config_is_one_line(url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[attendance]\nlate_after_s = -1\n", encoding="utf-8")
+    r = run("session", "attendance", "1", "--db", url, "-c", str(bad))
+    assert r.exit_code == 2
+    assert "attendance.late_after_s: Input should be greater than or equal to 0" in r.output
