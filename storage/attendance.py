@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, case, func, select, text
+from sqlalchemy import Engine, bindparam, case, func, select, text
 
 from storage.export import _iso, _open, neutralise
 from storage.matching import Matcher
@@ -108,20 +108,35 @@ def _speaking_sql(dialect: str):  # noqa: ANN202
     ANALYZE statistics) prefers the wider person index and reads every row, so it is named."""
     hint = " INDEXED BY ix_observation_speaking" if dialect == "sqlite" else ""
     truth = "1" if dialect == "sqlite" else "true"
-    return text(f"SELECT participant_id, count(*) FROM observation{hint} WHERE session_id = :sid "
-                f"AND speaking = {truth} GROUP BY participant_id")
+    return text(f"SELECT session_id, participant_id, count(*) FROM observation{hint} "
+                f"WHERE session_id IN :ids AND speaking = {truth} "
+                "GROUP BY session_id, participant_id").bindparams(bindparam("ids", expanding=True))
 
 
-def _per_participant(conn, session_id: int) -> dict[int, _Seen]:  # noqa: ANN001
-    """Per participant: samples, first/last time, camera-on samples (one covering-index scan),
-    and speaking samples (the partial index of speaking rows)."""
+def _seen_by_session(conn, ids: list[int]) -> dict[int, dict[int, _Seen]]:  # noqa: ANN001
+    """Per session and participant: samples, first/last time, camera-on samples (one
+    covering-index scan), and speaking samples (the partial index of speaking rows)."""
     o = Observation
-    q = (select(o.participant_id, func.count(), func.min(o.t), func.max(o.t),
+    q = (select(o.session_id, o.participant_id, func.count(), func.min(o.t), func.max(o.t),
                 func.sum(case((o.state_code != STATE_CAMERA_OFF, 1), else_=0)))
-         .where(o.session_id == session_id).group_by(o.participant_id))
-    speak = dict(conn.execute(_speaking_sql(conn.dialect.name), {"sid": session_id}).all())
-    return {int(p): _Seen(int(n), float(a), float(b), int(c or 0), int(speak.get(p, 0)))
-            for p, n, a, b, c in conn.execute(q)}
+         .where(o.session_id.in_(ids)).group_by(o.session_id, o.participant_id))
+    speak = {(int(s), int(p)): int(n) for s, p, n in
+             conn.execute(_speaking_sql(conn.dialect.name), {"ids": ids})}
+    out: dict[int, dict[int, _Seen]] = {}
+    for sid, p, n, a, b, c in conn.execute(q):
+        out.setdefault(int(sid), {})[int(p)] = _Seen(int(n), float(a), float(b), int(c or 0),
+                                                     speak.get((int(sid), int(p)), 0))
+    return out
+
+
+def _people_by_session(conn, ids: list[int]) -> dict[int, list]:  # noqa: ANN001
+    out: dict[int, list] = {}
+    for sid, *rest in conn.execute(
+            select(Participant.session_id, Participant.id, Participant.display_name,
+                   Participant.key).where(Participant.session_id.in_(ids))
+            .order_by(Participant.id)):
+        out.setdefault(int(sid), []).append(rest)
+    return out
 
 
 def _merged(conn, session_id: int, pids: list[int], start: float, iv: float) -> _Seen:  # noqa: ANN001
@@ -160,20 +175,25 @@ def _row(name: str, on_roster: bool, seen: _Seen | None, start: float, end: floa
 def session_attendance(engine: Engine, session_id: int,
                        rules: AttendanceRules | None = None) -> Attendance:
     """Every roster student (absent ones too) and every participant not on the roster."""
-    rules = rules or AttendanceRules()
     with engine.connect() as conn:
         s = _session(conn, session_id)
-        iv = _interval(conn, session_id, s.sample_interval_s)
-        seen = _per_participant(conn, session_id)
-        people = conn.execute(select(Participant.id, Participant.display_name, Participant.key)
-                              .where(Participant.session_id == session_id)
-                              .order_by(Participant.id)).all()
-        start = s.started_at.timestamp()
-        last_obs = max((v.last for v in seen.values()), default=start)
-        end = s.ended_at.timestamp() if s.ended_at else last_obs + iv
-        found = roster_matcher(engine, s.course) if s.course else None
-        rows = _resolve(conn, session_id, people, seen, found, start, end, iv, rules)
-    return Attendance(session_id, s.course, found is not None, s.started_at,
+        return _build(engine, conn, s, _seen_by_session(conn, [session_id]),
+                      _people_by_session(conn, [session_id]), {}, rules or AttendanceRules())
+
+
+def _build(engine, conn, s, seen_all, people_all, rosters: dict, rules) -> Attendance:  # noqa: ANN001
+    """One session's attendance from pre-fetched rows; ``rosters`` caches matchers by course."""
+    iv = _interval(conn, s.id, s.sample_interval_s)
+    seen = seen_all.get(int(s.id), {})
+    start = s.started_at.timestamp()
+    last_obs = max((v.last for v in seen.values()), default=start)
+    end = s.ended_at.timestamp() if s.ended_at else last_obs + iv
+    if s.course not in rosters:
+        rosters[s.course] = roster_matcher(engine, s.course) if s.course else None
+    found = rosters[s.course]
+    rows = _resolve(conn, s.id, people_all.get(int(s.id), []), seen, found, start, end, iv,
+                    rules)
+    return Attendance(int(s.id), s.course, found is not None, s.started_at,
                       datetime.fromtimestamp(end, UTC), iv, tuple(rows))
 
 
@@ -279,16 +299,22 @@ def attendance_over_sessions(engine: Engine, course: str | None = None,
     share of speaking time of the 20 % who spoke most. For the compare page."""
     from storage.sqlparts import session_filter
 
-    q = (select(ClassSession.id).where(*session_filter(course, instructor, date_from, date_to))
+    q = (select(ClassSession.__table__).where(*session_filter(course, instructor, date_from,
+                                                               date_to))
          .order_by(ClassSession.started_at.desc(), ClassSession.id.desc()).limit(limit))
-    with engine.connect() as conn:
-        ids = list(conn.execute(q).scalars())
     out = []
-    for sid in reversed(ids):
-        att = session_attendance(engine, int(sid), rules)
-        p = participation(att)
-        out.append({"session_id": int(sid), "started_at": att.started_at, "course": att.course,
-                    "attendance_rate": p.attendance_rate, "attendees": p.attendees,
-                    "spoke_share": (p.spoke / p.attendees) if p.attendees else None,
-                    "top20_share": p.top20_share})
+    with engine.connect() as conn:
+        sessions = list(reversed(conn.execute(q).all()))
+        ids = [int(s.id) for s in sessions]
+        seen_all, people_all = _seen_by_session(conn, ids), _people_by_session(conn, ids)
+        rosters: dict = {}
+        for s in sessions:
+            att = _build(engine, conn, s, seen_all, people_all, rosters,
+                         rules or AttendanceRules())
+            p = participation(att)
+            out.append({"session_id": att.session_id, "started_at": att.started_at,
+                        "course": att.course, "attendance_rate": p.attendance_rate,
+                        "attendees": p.attendees,
+                        "spoke_share": (p.spoke / p.attendees) if p.attendees else None,
+                        "top20_share": p.top20_share})
     return out
