@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import typer
 
 from classpulse.config import ConfigError, load_config, overrides
+from classpulse.roster_cmd import roster_app, session_attendance
 
 app = typer.Typer(
     help="ClassPulse: class-level expression and presence analytics beside a video-call gallery.",
@@ -26,6 +27,8 @@ config_app = typer.Typer(help="Check or print a TOML config file.", no_args_is_h
 app.add_typer(db_app, name="db")
 app.add_typer(session_app, name="session")
 app.add_typer(config_app, name="config")
+app.add_typer(roster_app, name="roster")
+session_app.command("attendance")(session_attendance)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file.")]
 DbOpt = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path.")]
@@ -249,7 +252,8 @@ def db_prune(
     db: DbOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Delete sessions (names, observations, health) older than a retention period."""
+    """Delete sessions (names, observations, health) older than a retention period, and rosters
+    neither changed nor used by a session within it."""
     from classpulse.commands import db_prune as _prune
 
     raise typer.Exit(_guard(_prune, _config(config, storage__db_url=db), older_than))

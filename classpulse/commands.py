@@ -372,8 +372,14 @@ def db_prune(cfg: Config, older_than: str) -> int:
     except ValueError as exc:
         err(f"error: --older-than: {exc}")
         return 2
-    n = prune(_engine(cfg), age)
+    from storage.rosters import prune_rosters
+
+    engine = _engine(cfg)
+    n = prune(engine, age)
     print(f"deleted {n} rows from sessions older than {older_than}")
+    n = prune_rosters(engine, age)
+    if n:
+        print(f"deleted {n} rows from rosters unused for {older_than}")
     return 0
 
 

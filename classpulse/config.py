@@ -90,12 +90,22 @@ class DashboardConfig(_Strict):
     )
 
 
+class AttendanceConfig(_Strict):
+    """When a student counts as late, left early or absent (``session attendance``)."""
+
+    late_after_s: float = Field(300.0, ge=0, description="first seen later than this after the start: late")
+    left_early_before_end_s: float = Field(
+        300.0, ge=0, description="last seen this long before the end: left early")
+    min_present_s: float = Field(60.0, ge=0, description="seen for less than this in total: absent")
+
+
 class Config(_Strict):
     session: SessionConfig = SessionConfig()
     capture: CaptureConfig = CaptureConfig()
     pipeline: PipelineConfig = PipelineConfig()
     storage: StorageConfig = StorageConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    attendance: AttendanceConfig = AttendanceConfig()
 
 
 def format_validation_error(err: ValidationError, source: str = "config") -> str:
@@ -212,4 +222,9 @@ port = 8050
 username = "teacher"
 threads = 8              # requests served at once (waitress); each open browser polls every 2 s
 # password: prefer the CLASSPULSE_DASHBOARD_PASSWORD environment variable
+
+[attendance]
+late_after_s = 300.0             # first seen more than 5 min after the start: late
+left_early_before_end_s = 300.0  # last seen more than 5 min before the end: left early
+min_present_s = 60.0             # seen for less than a minute in all: absent
 """

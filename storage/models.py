@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -163,6 +164,10 @@ class Observation(Base):
               "confidence"),
         Index("ix_observation_person", "session_id", "participant_id", "state_code", "t",
               "confidence"),
+        # Partial: only the (few) speaking rows, so attendance's speaking time per participant
+        # reads a small index instead of every row of the session (migration 0004).
+        Index("ix_observation_speaking", "session_id", "participant_id",
+              sqlite_where=text("speaking = 1"), postgresql_where=text("speaking")),
     )
 
 
@@ -198,3 +203,55 @@ class HealthSample(Base):
 
     # Unique so a retried batch never duplicates a sample; also the live page's "newest".
     __table_args__ = (Index("ix_health_session_t", "session_id", "t", unique=True),)
+
+
+class Roster(Base):
+    """A course's class list (personal data: deleted with ``roster delete`` or ``db prune``).
+
+    Keyed by the course name that sessions carry (``class_session.course``), so a session finds
+    its roster at query time and nothing about the roster is copied into session rows."""
+
+    __tablename__ = "roster"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    course: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("course", name="uq_roster_course"),)
+
+
+class RosterStudent(Base):
+    """One student on a roster, as the LMS export names them."""
+
+    __tablename__ = "roster_student"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    roster_id: Mapped[int] = mapped_column(BigId, ForeignKey("roster.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(300))
+    student_id: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(300), default="")
+
+    __table_args__ = (Index("ix_roster_student_roster", "roster_id"),)
+
+
+class RosterAlias(Base):
+    """A screen label, as read, that means this student: from the CSV's ``aliases`` column or
+    confirmed once by the instructor. Unique per roster by normalised form, so one label can
+    never point at two students."""
+
+    __tablename__ = "roster_alias"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    roster_id: Mapped[int] = mapped_column(BigId, ForeignKey("roster.id", ondelete="CASCADE"))
+    roster_student_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("roster_student.id", ondelete="CASCADE")
+    )
+    alias: Mapped[str] = mapped_column(String(300))
+    alias_norm: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("roster_id", "alias_norm", name="uq_roster_alias_norm"),
+        Index("ix_roster_alias_student", "roster_student_id"),
+    )

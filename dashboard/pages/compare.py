@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, dcc, html, no_update
 
+from dashboard import attendance_view
 from dashboard import components as ui
 from dashboard import figures as fg
 from storage import queries as q
@@ -62,6 +63,7 @@ def layout(ctx) -> html.Div:  # noqa: ANN001
                 ],
                 className="g-3 mb-3",
             ),
+            html.Div(attendance_view.compare_card(), className="mb-3"),
             ui.card("Side by side", html.Div([
                 dbc.Row([
                     dbc.Col(dcc.Dropdown(id="cmp-a", placeholder="Session A"), md=6),
@@ -179,6 +181,7 @@ class _ComparisonCache:
 
 def register(app, ctx) -> None:  # noqa: ANN001
     cache = _ComparisonCache()
+    attendance_view.register_compare(app, ctx)
 
     def load(course, instructor, start, end) -> pd.DataFrame:  # noqa: ANN001
         return cache.get(ctx, (course, instructor, start, end))

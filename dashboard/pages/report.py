@@ -14,8 +14,8 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboard import attendance_view, exports
 from dashboard import components as ui
-from dashboard import exports
 from dashboard import figures as fg
 from storage import queries as q
 
@@ -69,6 +69,7 @@ def layout(ctx) -> html.Div:  # noqa: ANN001, ARG001
                 ],
                 className="g-3 mb-3",
             ),
+            html.Div(attendance_view.card(), className="mb-3"),
             ui.card("Participant details", html.Div(id="report-drill",
                                                      children=html.P(
                                                          "Click a name in the table.",
@@ -158,6 +159,8 @@ def _table(rows: list[dict], presence_only: bool, col: str = "name", asc: bool =
 
 
 def register(app, ctx) -> None:  # noqa: ANN001
+    attendance_view.register(app, ctx)
+
     @app.callback(
         Output("report-header", "children"),
         Output("report-timeline", "figure"),

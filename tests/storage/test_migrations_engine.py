@@ -18,7 +18,7 @@ def test_empty_to_head_matches_the_models(db_url: str) -> None:
     engine = make_engine(db_url)
     assert current_revision(engine) is None
     upgrade(db_url)  # by URL, as `classpulse db upgrade` does
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     tables = set(inspect(engine).get_table_names())
     assert {"class_session", "participant", "observation", "health_sample"} <= tables
     with engine.connect() as conn:
@@ -27,7 +27,7 @@ def test_empty_to_head_matches_the_models(db_url: str) -> None:
     downgrade(engine, "base")
     assert "observation" not in inspect(engine).get_table_names()
     upgrade(engine)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 
