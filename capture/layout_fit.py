@@ -29,7 +29,8 @@ from capture.types import Box
 EDGE_T = 3.0  # luma step (2-px means) that counts as an edge
 GUTTER_TOL = 8.0  # luma distance from the background that still counts as gutter
 ALPHA = 0.5  # weight of border length without evidence
-MIN_W, MIN_H = 60, 34
+#             hide a tile's own edges, and its inside still says "tile"
+MIN_W, MIN_H = 70, 40
 MAX_GAP = 30
 ASPECTS = (16 / 9,)
 
@@ -46,6 +47,7 @@ class Evidence:
     right: np.ndarray
     ptop: np.ndarray  # (H+1,) hits per boundary row
     pbot: np.ndarray
+    exact: Evidence | None = None  # the same without the 1 px widening, for refinement
 
     def row_cum(self, which: np.ndarray, y: int) -> np.ndarray:
         """Cumulative hits along boundary row ``y`` (length W+1)."""
@@ -92,18 +94,20 @@ def evidence(gray: np.ndarray, bg_luma: float) -> Evidence:
     the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps."""
     h, w = gray.shape
     dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
-    maps, prof = [], []
+    maps, raw, prof = [], [], []
     for m in _steps(dev, 0):  # boundary y = 2..h-2 <- index y-2
         full = np.zeros((h + 1, w), np.uint8)
         full[2:h - 1] = m & 1
         prof.append(full.sum(axis=1, dtype=np.int32).astype(np.float32))
+        raw.append(cv2.integral(full))
         maps.append(cv2.integral(cv2.dilate(full, np.ones((3, 1), np.uint8))))
     for m in _steps(dev, 1):
         full = np.zeros((h, w + 1), np.uint8)
         full[:, 2:w - 1] = m & 1
+        raw.append(cv2.integral(full))
         maps.append(cv2.integral(cv2.dilate(full, np.ones((1, 3), np.uint8))))
-    top, bot, left, right = maps
-    return Evidence((h, w), top, bot, left, right, prof[0], prof[1])
+    exact = Evidence((h, w), *raw, prof[0], prof[1])
+    return Evidence((h, w), *maps, prof[0], prof[1], exact)
 
 
 def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
@@ -159,13 +163,12 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     gaps: dict[int, float] = {}
     for lx in ls:
         for rx in rs:
-            if 1.2 * h <= rx - lx <= 2.4 * h:
+            if 1.3 * h <= rx - lx <= 1.9 * h:
                 pairs[rx - lx] = pairs.get(rx - lx, 0.0) + lp[lx] + rp[rx]
             if 0 < lx - rx <= MAX_GAP:
                 gaps[lx - rx] = gaps.get(lx - rx, 0.0) + lp[lx] + rp[rx]
     for w, _ in sorted(pairs.items(), key=lambda kv: -kv[1])[:1]:
-        if all(abs(w - x) > 1 for x in widths):
-            widths.add(w)
+        widths.add(w)
     b = t + h
     gap_list = [t2 - b for t2 in tops if 0 < t2 - b <= MAX_GAP][:2]
     gap_list += [g for g, _ in sorted(gaps.items(), key=lambda kv: -kv[1])[:2]]
@@ -185,7 +188,8 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     best_cnt: list[np.ndarray] = []
     k = 0
     while t + k * (h + g) + h < H and k < max_rows:
-        tv = (1 + ALPHA) * tile_hits(ev, t + k * (h + g), h, w) - ALPHA * length
+        y = t + k * (h + g)
+        tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
         row_best = np.full(W + 1, -np.inf, np.float32)
         row_cnt = np.zeros(W + 1, np.int16)
         acc = np.zeros(0, np.float32)
@@ -216,7 +220,9 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
         x0 = cx - (c * w + (c - 1) * g) // 2
         y = t + r * (h + g)
         boxes += [Box(int(x0 + i * p), int(y), w, h) for i in range(c)]
-    hits = (score + ALPHA * length * len(boxes)) / (1 + ALPHA)
+    hits = 0.0
+    for r in range(r_idx + 1):
+        hits += float(sum(tile_hits(ev, b.y, h, w)[b.x] for b in boxes if b.y == t + r * (h + g)))
     return score, boxes, hits
 
 
@@ -238,10 +244,67 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
                             one = fit_rows(ev, t, h, w, g, max_rows=1)[0]
                             pairs.append((one / h, t, h, w, g))
     pairs.sort(key=lambda x: -x[0])
+    by_raw = sorted(pairs, key=lambda x: -x[0] * x[2])  # big tiles: raw score
+    chosen = pairs[:max_pairs // 2 + 1] + [p for p in by_raw[:max_pairs // 2]
+                                           if p not in pairs[:max_pairs // 2 + 1]]
     best: Fit | None = None
-    for _, t, h, w, g in pairs[:max_pairs]:
+    params = None
+    for _, t, h, w, g in chosen:
         score, boxes, hits = fit_rows(ev, t, h, w, g)
         if len(boxes) < min_tiles or (best is not None and score <= best.score):
             continue
         best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
-    return best
+        params = (t, h, w, g)
+    if best is None or params is None:
+        return None
+    t, h, w, g = params
+    k = 1
+    while t - k * (h + g) >= 0:  # the pair found may be a later row: try starting higher up
+        score, boxes, hits = fit_rows(ev, t - k * (h + g), h, w, g)
+        if score > best.score and len(boxes) >= min_tiles:
+            best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
+            params = (t - k * (h + g), h, w, g)
+        k += 1
+    boxes = refine(ev, *params)
+    return Fit(boxes, best.score, best.quality, best.gap) if len(boxes) >= min_tiles else best
+
+
+def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
+    """Mean share of the tiles' insides that is NOT gutter-coloured. Tiles show video or a card
+    in another colour; text, icons and slide elements that happen to line up show their
+    background inside, and are no gallery."""
+    full = 0.0
+    for b in boxes:
+        ys = np.linspace(b.y + b.h * 0.1, b.y + b.h * 0.9, 7).astype(int)
+        xs = np.linspace(b.x + b.w * 0.1, b.x + b.w * 0.9, 9).astype(int)
+        px = gray[ys[:, None], xs[None, :]].astype(np.float32)
+        full += 1.0 - (np.abs(px - bg_luma) <= GUTTER_TOL).mean()
+    return full / max(1, len(boxes))
+
+
+def refine(ev: Evidence, t: int, h: int, w: int, g: int) -> list[Box]:
+    """Pixel-exact boxes: the widened maps tolerate 1 px errors (16:9 rounding, blur), so
+    move top, height, width and gap by 1 px while the exact maps score better."""
+    ex = ev.exact
+    cur = [t, h, w, g]
+    best = fit_rows(ex, *cur)
+    for dw in range(-2, 3):  # width and gap together: one px of pitch moves outer columns
+        for dg in range(-2, 3):
+            if (dw or dg) and w + dw >= MIN_W and g + dg >= 0:
+                res = fit_rows(ex, t, h, w + dw, g + dg)
+                if res[0] > best[0] and len(res[1]) >= len(best[1]):
+                    best, cur = res, [t, h, w + dw, g + dg]
+    for _ in range(2):
+        improved = False
+        for i in range(4):
+            for d in (-1, 1):
+                cand = list(cur)
+                cand[i] += d
+                if cand[1] < MIN_H or cand[2] < MIN_W or cand[3] < 0 or cand[0] < 0:
+                    continue
+                res = fit_rows(ex, *cand)
+                if res[0] > best[0] and len(res[1]) >= len(best[1]):
+                    best, cur, improved = res, cand, True
+        if not improved:
+            break
+    return best[1]
