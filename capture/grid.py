@@ -30,6 +30,7 @@ SIZE_TOL = 0.04  # tiles of one grid differ by at most 4 % (rounding)
 EXACT = (BG_TOL, 0, False)  # (tolerance, erosion px, luma only): lossless frames
 FIT = (8, 0, True)  # layouts found by layout_fit: luma within 12 of the gutter
 FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter-bounded edges
+MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
 RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
 LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
 _LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
@@ -292,6 +293,9 @@ class GridDetector:
             if found is None or found.quality < FIT_QUALITY or (
                     best is not None and found.score <= best.score):
                 continue
+            area = sum(b.w * b.h for b in found.boxes)
+            if area < MIN_GRID_AREA * image.shape[0] * image.shape[1]:
+                continue  # toolbar buttons or text in a row: a gallery fills the window
             if layout_fit.filled(gray, found.boxes, bl) >= 0.6:
                 best, best_bg = found, bg
         if best is None:
