@@ -330,15 +330,9 @@ class GridDetector:
 
     def _result(self, image: np.ndarray, idx: int, lay: _Layout, changed: bool,
                 t0: float) -> GridResult:
-        tiles = []
-        for order, b in enumerate(lay.boxes):
-            view = image[b.y:b.y + b.h, b.x:b.x + b.w]
-            if lay.fit is not None:
-                off = tile_state.is_camera_off(view, lay.bg)
-            else:
-                off = is_flat_tile(view)
-            ring = has_speaker_ring(view) or tile_state.ring_outside(image, b, lay.bg)
-            tiles.append(Tile(b, order, view, camera_on=not off, is_speaker=ring))
+        off, ring = tile_state.grid_states(image, lay.boxes, lay.bg)
+        tiles = [Tile(b, order, image[b.y:b.y + b.h, b.x:b.x + b.w], camera_on=not off[order],
+                      is_speaker=ring[order]) for order, b in enumerate(lay.boxes)]
         return GridResult(idx, tuple(tiles), is_gallery=True, layout_changed=changed,
                           extra={"bg_bgr": tuple(int(v) for v in lay.bg),
                                  "cached": not changed and self.full_detections > 0,

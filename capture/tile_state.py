@@ -114,3 +114,72 @@ def border_hits(image: np.ndarray, pts: tuple[np.ndarray, ...], bg_luma: float,
     hit = (out <= 8.0) & (inn >= out + 3.0)
     return np.bincount(idx, weights=hit, minlength=n_tiles) / np.maximum(
         1, np.bincount(idx, minlength=n_tiles))
+
+
+def _gather(image: np.ndarray, boxes: list[Box], rows: np.ndarray, cols: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels at tile-relative (rows, cols) of every box: (n, P, 3) int16, and a validity
+    mask (n, P) for points that fell outside the frame (clipped)."""
+    H, W = image.shape[:2]
+    ys = np.array([b.y for b in boxes])[:, None] + rows[None, :]
+    xs = np.array([b.x for b in boxes])[:, None] + cols[None, :]
+    valid = (ys >= 0) & (ys < H) & (xs >= 0) & (xs < W)
+    px = image[np.clip(ys, 0, H - 1), np.clip(xs, 0, W - 1)].astype(np.int16)
+    return px, valid
+
+
+def grid_states(image: np.ndarray, boxes: list[Box], bg: np.ndarray
+                ) -> tuple[list[bool], list[bool]]:
+    """(camera off, speaker) for every tile of one grid in a few vectorised gathers: the
+    per-tile functions above cost ~5 ms a tile in Python overhead, 250 ms for 49 tiles.
+    All tiles of a grid have one size, so the sample pattern is shared."""
+    if not boxes or len({(b.w, b.h) for b in boxes}) != 1:
+        return ([is_camera_off(image[b.y:b.y + b.h, b.x:b.x + b.w], bg) for b in boxes],
+                [ring_outside(image, b, bg) for b in boxes])
+    h, w = boxes[0].h, boxes[0].w
+    px, _ = _gather(image, boxes, *_card_points(h, w))
+    fill = np.median(px, axis=1)
+    flat = (np.abs(px - fill[:, None, :]).max(axis=2) <= FLAT_TOL).mean(axis=1)
+    off = (flat >= 0.8) & (np.abs(fill - bg).max(axis=1) > 3)
+    speaker = _rings_outside(image, boxes, bg, h, w) | _rings_inside(image, boxes, h, w)
+    return [bool(v) for v in off], [bool(v) for v in speaker]
+
+
+def _rings_outside(image: np.ndarray, boxes: list[Box], bg: np.ndarray, h: int, w: int
+                   ) -> np.ndarray:
+    xs = np.linspace(w * 0.1, w * 0.9, 10).astype(int)
+    ys = np.linspace(h * 0.1, h * 0.9, 10).astype(int)
+    rows, cols = [], []
+    for d in (1, 2):
+        rows += [np.full(10, -d), np.full(10, h - 1 + d), ys, ys]
+        cols += [xs, xs, np.full(10, -d), np.full(10, w - 1 + d)]
+    px, valid = _gather(image, boxes, np.concatenate(rows), np.concatenate(cols))
+    sat = px.max(axis=2) - px.min(axis=2)
+    far = np.abs(px - bg).max(axis=2)
+    ok = ((sat >= RING_SAT) & (far >= 40)).reshape(len(boxes), 8, 10)
+    side_ok = (ok.mean(axis=2) >= 0.7) & valid.reshape(len(boxes), 8, 10).all(axis=2)
+    good = side_ok[:, :4] | side_ok[:, 4:]
+    out = good.sum(axis=1) >= 3
+    for i in np.flatnonzero(out):  # the same colour all round (rare: only candidates)
+        out[i] = ring_outside(image, boxes[i], bg)
+    return out
+
+
+def _rings_inside(image: np.ndarray, boxes: list[Box], h: int, w: int) -> np.ndarray:
+    """The older renderer's ring: a uniform saturated band 1 px inside the tile edge that
+    differs from what is 8 px further in."""
+    if h < 24 or w < 24:
+        return np.zeros(len(boxes), bool)
+    xs = np.linspace(10, w - 11, 16).astype(int)
+    ys = np.linspace(10, h - 11, 8).astype(int)
+    o16, o8 = np.ones(16, int), np.ones(8, int)
+    rows = np.concatenate([o16, o16 * (h - 2), ys, ys])
+    cols = np.concatenate([xs, xs, o8, o8 * (w - 2)])
+    irows = np.concatenate([o16 * 8, o16 * (h - 9), ys, ys])
+    icols = np.concatenate([xs, xs, o8 * 8, o8 * (w - 9)])
+    ring = _gather(image, boxes, rows, cols)[0].astype(np.float32)
+    inner = _gather(image, boxes, irows, icols)[0].astype(np.float32)
+    sat = ring.max(axis=2) - ring.min(axis=2)
+    uniform = ring.std(axis=1).max(axis=1) < 12
+    differs = np.abs(ring.mean(axis=1) - inner.mean(axis=1)).max(axis=1) > 30
+    return uniform & (np.median(sat, axis=1) > 60) & differs
