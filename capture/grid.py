@@ -283,13 +283,14 @@ class GridDetector:
         """The layout-fitting detector (capture.layout_fit) over the three commonest colours
         (chrome bars and camera-off cards can outnumber the gutter)."""
         gray = layout_fit.luma(image)
+        sat = layout_fit.saturation(image)
         best, best_bg, seen = None, None, []
         for bg in cands[:3]:
             bl = _luma_of(bg)
-            if any(abs(bl - s) < 4 for s in seen):
-                continue
+            if any(abs(bl - s) < 4 for s in seen) or int(bg.max()) - int(bg.min()) > 16:
+                continue  # the apps' backgrounds are neutral greys, walls and photos are not
             seen.append(bl)
-            found = layout_fit.fit(gray, bl, max(2, self.min_tiles))
+            found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat)
             if found is None or found.quality < FIT_QUALITY or (
                     best is not None and found.score <= best.score):
                 continue

@@ -32,6 +32,7 @@ ALPHA = 0.5  # weight of border length without evidence
 #             hide a tile's own edges, and its inside still says "tile"
 MIN_W, MIN_H = 70, 40
 MAX_GAP = 30
+RING_SAT = 60  # max - min channel of a speaker ring pixel
 ASPECTS = (16 / 9,)
 
 
@@ -89,19 +90,41 @@ def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     return rise, fall
 
 
-def evidence(gray: np.ndarray, bg_luma: float) -> Evidence:
+def _ring_steps(gray: np.ndarray, sat: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Boundaries whose outside is a speaker ring instead of gutter: the 2 px outside are
+    saturated (RING_SAT) and of one luma, and the inside steps away from them. Without this
+    a ringed tile shows no border at all and a 2-tile call with one speaker is no grid."""
+    if axis == 1:
+        rise, fall = _ring_steps(np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T), 0)
+        return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
+    g = gray.astype(np.int16)
+    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
+    pair = hot[:-1] & hot[1:] & cv2.compare(np.abs(g[:-1] - g[1:]), 6, cv2.CMP_LE)
+    p, q = g[1:-2], g[2:-1]  # rows y-1 and y for boundary y
+    step = cv2.compare(np.abs(q - p), 2 * EDGE_T, cv2.CMP_GE)
+    rise = pair[:-2] & step & ~hot[2:-1]  # ring above (rows y-2, y-1), tile from row y
+    fall = pair[2:] & step & ~hot[1:-2]
+    return rise, fall
+
+
+def evidence(gray: np.ndarray, bg_luma: float, sat: np.ndarray | None = None) -> Evidence:
     """Boundary maps of ``gray`` (uint8 luma) against the gutter luma, as integral images of
     the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps."""
     h, w = gray.shape
     dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
     maps, raw, prof = [], [], []
-    for m in _steps(dev, 0):  # boundary y = 2..h-2 <- index y-2
+    rows, cols = _steps(dev, 0), _steps(dev, 1)
+    if sat is not None:
+        rr, rc = _ring_steps(gray, sat, 0), _ring_steps(gray, sat, 1)
+        rows = tuple(a | b for a, b in zip(rows, rr, strict=True))
+        cols = tuple(a | b for a, b in zip(cols, rc, strict=True))
+    for m in rows:  # boundary y = 2..h-2 <- index y-2
         full = np.zeros((h + 1, w), np.uint8)
         full[2:h - 1] = m & 1
         prof.append(full.sum(axis=1, dtype=np.int32).astype(np.float32))
         raw.append(cv2.integral(full))
         maps.append(cv2.integral(cv2.dilate(full, np.ones((3, 1), np.uint8))))
-    for m in _steps(dev, 1):
+    for m in cols:
         full = np.zeros((h, w + 1), np.uint8)
         full[:, 2:w - 1] = m & 1
         raw.append(cv2.integral(full))
@@ -179,19 +202,19 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
 def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
              ) -> tuple[float, list[Box], float]:
     """Best centred grid with tile ``w x h``, gap ``g`` and first row top ``t``:
-    (score, boxes, hits). Each row takes the tile count that scores best for a shared centre."""
+    (score, boxes, hits). Every row but the last has the same count C, the last 1..C, and
+    all rows share one centre: dropping a dark tile from each end of a full row would keep
+    the centring, so counts are not chosen row by row."""
     H, W = ev.shape
     p = w + g
-    cmax = max(1, (W + g) // p)
+    cmax = max(1, min((W + g) // p, 16))
     length = tile_length(w, h)
-    best_rows: list[np.ndarray] = []  # per row: best score over counts, indexed by centre x
-    best_cnt: list[np.ndarray] = []
+    table: list[np.ndarray] = []  # per row: (cmax, W+1) score of c+1 tiles centred at x
     k = 0
     while t + k * (h + g) + h < H and k < max_rows:
         y = t + k * (h + g)
         tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
-        row_best = np.full(W + 1, -np.inf, np.float32)
-        row_cnt = np.zeros(W + 1, np.int16)
+        rows = np.full((cmax, W + 1), -np.inf, np.float32)
         acc = np.zeros(0, np.float32)
         for c in range(1, cmax + 1):
             span = c * w + (c - 1) * g
@@ -199,36 +222,45 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
             if n0 <= 0:
                 break
             acc = tv[:n0] if c == 1 else acc[:n0] + tv[(c - 1) * p:(c - 1) * p + n0]
-            lo = span // 2
-            seg = row_best[lo:lo + n0]
-            better = acc > seg
-            seg[better] = acc[better]
-            row_cnt[lo:lo + n0][better] = c
-        best_rows.append(row_best)
-        best_cnt.append(row_cnt)
-        if not np.isfinite(row_best).any() or row_best.max() < 0:
-            break
+            rows[c - 1, span // 2:span // 2 + n0] = acc
+        table.append(rows)
         k += 1
-    if not best_rows:
+        if rows.max() < 0:
+            break
+    if not table:
         return -np.inf, [], 0.0
-    cum = np.cumsum(np.stack(best_rows), axis=0)  # (rows, W+1): total of the first R rows
-    r_idx, cx = np.unravel_index(int(np.argmax(cum)), cum.shape)
-    score = float(cum[r_idx, cx])
+    a = np.stack(table)  # (K, cmax, W+1)
+    last = np.maximum.accumulate(a, axis=1)  # best last row with at most C tiles
+    full = np.cumsum(a, axis=0)  # rows 0..k all with C tiles
+    total = last.copy()
+    total[1:] = full[:-1] + last[1:]
+    total = np.nan_to_num(total, nan=-np.inf)
+    k_last, c_idx, cx = np.unravel_index(int(np.argmax(total)), total.shape)
+    score = float(total[k_last, c_idx, cx])
+    counts = [c_idx + 1] * k_last + [int(np.argmax(a[k_last, :c_idx + 1, cx])) + 1]
     boxes: list[Box] = []
-    for r in range(r_idx + 1):
-        c = int(best_cnt[r][cx])
+    hits = 0.0
+    for r, c in enumerate(counts):
         x0 = cx - (c * w + (c - 1) * g) // 2
         y = t + r * (h + g)
-        boxes += [Box(int(x0 + i * p), int(y), w, h) for i in range(c)]
-    hits = 0.0
-    for r in range(r_idx + 1):
-        hits += float(sum(tile_hits(ev, b.y, h, w)[b.x] for b in boxes if b.y == t + r * (h + g)))
+        row_hits = tile_hits(ev, y, h, w)
+        for i in range(c):
+            boxes.append(Box(int(x0 + i * p), int(y), w, h))
+            hits += float(row_hits[x0 + i * p])
     return score, boxes, hits
 
 
-def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10) -> Fit | None:
-    """The best layout hypothesis for one background luma, or None."""
-    ev = evidence(gray, bg_luma)
+def saturation(image: np.ndarray) -> np.ndarray:
+    """max - min over the BGR channels (uint8)."""
+    b, g, r = cv2.split(image)
+    return cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+
+
+def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10,
+        sat: np.ndarray | None = None) -> Fit | None:
+    """The best layout hypothesis for one background luma, or None. ``sat`` (saturation)
+    lets speaker rings count as a tile's outside."""
+    ev = evidence(gray, bg_luma, sat)
     H, W = ev.shape
     floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
     tops, bots = peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
