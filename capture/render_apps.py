@@ -197,9 +197,12 @@ def _content(h: int, w: int, rng: np.random.Generator, with_face: bool
     else:
         img = rc.cover(rc.photo(str(rng.choice(rc.PHOTOS))), h, w, rng)
     head, lab = None, None
-    if with_face:
+    if with_face:  # a phone camera frames the whole face too: keep it inside narrow video
         face, lab = _face(rng)
-        head = rc.paste_face(img, face, rng)
+        hh = min(h, int(w / 0.75))
+        top = (h - hh) // 3
+        hx, hy, hs, _ = rc.paste_face(img[top:top + hh], face, rng)
+        head = (hx, hy + top, hs, hs)
     return rc.webcam_noise(img, rng), head, lab
 
 
