@@ -145,16 +145,22 @@ def speed_app(n_frames: int) -> dict:
     frames = [np.clip(image.astype(np.int16) + rng.normal(0, 2, image.shape).astype(np.int16),
                       0, 255).astype(np.uint8) for _ in range(4)]
     grid, reader, faces = GridDetector(), NameReader(), FaceDetector("blazeface")
-    laps = []
+    laps: dict[str, list[float]] = {k: [] for k in ("grid", "names", "faces", "total")}
     for i in range(n_frames + 2):
         t0 = time.perf_counter()
-        result = reader.read(grid.detect(frames[i % 4], index=i))
+        result = grid.detect(frames[i % 4], index=i)
+        t1 = time.perf_counter()
+        result = reader.read(result)
+        t2 = time.perf_counter()
         on = [t for t in result.tiles if t.camera_on]
         boxes = faces.detect_batch([t.image for t in on])
         _ = [crop_for_fer(t.image, b) for t, b in zip(on, boxes, strict=True) if b]
+        t3 = time.perf_counter()
         if i >= 2:
-            laps.append((time.perf_counter() - t0) * 1e3)
-    return {"median_ms": statistics.median(laps), "tiles": len(result.tiles),
+            for k, v in zip(laps, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
+                laps[k].append(v * 1e3)
+    med = {k: statistics.median(v) for k, v in laps.items()}
+    return {"median_ms": med["total"], "stages_ms": med, "tiles": len(result.tiles),
             "full_detections": grid.full_detections}
 
 
@@ -333,7 +339,7 @@ def report_app(app: dict, spd: dict) -> None:
     pct = lambda a, b: f"{100.0 * a / max(1, b):.1f}%"  # noqa: E731
     print(f"realistic screens (render_apps): tiles exact (IoU>=0.9) {app['exact']}/"
           f"{app['frames']} frames = {pct(app['exact'], app['frames'])} (target 99%); full "
-          f"detection median {statistics.median(app['ms']):.0f} ms")
+          f"detection median {statistics.median(app['ms']) if app['ms'] else float('nan'):.0f} ms")
     for b in app["bad"][:8]:
         print("  missed:", b)
     print(f"  face found in face tiles {app['face_found']}/{app['face_tiles']} = "
@@ -341,8 +347,10 @@ def report_app(app: dict, spd: dict) -> None:
           f"tiles {app['off_face']}/{app['off_tiles']} (target 0); speaker flag right "
           f"{pct(app['speaker_ok'], app['speaker_n'])} of tiles (exact frames only)")
     print(f"  49-tile 1080p realistic Zoom frame, grid+names+faces: median "
-          f"{spd['median_ms']:.1f} ms (target <= 100), {spd['tiles']} tiles, "
-          f"{spd['full_detections']} full detection(s)")
+          f"{spd['median_ms']:.1f} ms (target <= 100; grid {spd['stages_ms']['grid']:.1f}, names "
+          f"{spd['stages_ms']['names']:.1f}, faces+crops {spd['stages_ms']['faces']:.1f}), "
+          f"{spd['tiles']} tiles, {spd['full_detections']} full detection(s); load avg "
+          f"{os.getloadavg()[0]:.1f}")
 
 
 def report(acc: dict, spd: dict, wall: float) -> None:

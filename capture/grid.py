@@ -1,6 +1,11 @@
 """Gallery grid detection: one frame -> participant tiles, or a reason why it is no gallery.
 
-How: every gallery view draws equal-sized tiles on a flat background (the gutters). We take
+First choice: ``capture.layout_fit`` fits the layout the apps draw (equal tiles, one gutter,
+centred rows) to gutter-bounded edges, over the three commonest neutral-grey colours; it holds
+on real content (pillarboxed phones, dark video, rings, chrome). Fallback, below: the older
+blob segmentation, kept for a lone tile (``min_tiles=1``) and screens the fit rejects.
+
+How the fallback works: every gallery view draws equal-sized tiles on a flat background (the gutters). We take
 the few most common colours as background candidates, mask everything that differs from the
 candidate, and keep connected components that look like tiles (big, box-filling, roughly
 16:9). The largest family of equal-sized, row-aligned, evenly spaced boxes is the grid.
