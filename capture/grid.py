@@ -1,6 +1,11 @@
 """Gallery grid detection: one frame -> participant tiles, or a reason why it is no gallery.
 
-How: every gallery view draws equal-sized tiles on a flat background (the gutters). We take
+First choice: ``capture.layout_fit`` fits the layout the apps draw (equal tiles, one gutter,
+centred rows) to gutter-bounded edges, over the three commonest neutral-grey colours; it holds
+on real content (pillarboxed phones, dark video, rings, chrome). Fallback, below: the older
+blob segmentation, kept for a lone tile (``min_tiles=1``) and screens the fit rejects.
+
+How the fallback works: every gallery view draws equal-sized tiles on a flat background (the gutters). We take
 the few most common colours as background candidates, mask everything that differs from the
 candidate, and keep connected components that look like tiles (big, box-filling, roughly
 16:9). The largest family of equal-sized, row-aligned, evenly spaced boxes is the grid.
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from capture import layout_fit, tile_state
 from capture.types import Box, Frame, GridResult, Tile
 
 MIN_SIDE, MAX_SIDE = 160, 8192
@@ -27,6 +33,10 @@ BG_TOL = 6  # max per-channel distance from the gutter colour
 MIN_TILE_W, MIN_TILE_H = 60, 34
 SIZE_TOL = 0.04  # tiles of one grid differ by at most 4 % (rounding)
 EXACT = (BG_TOL, 0, False)  # (tolerance, erosion px, luma only): lossless frames
+FIT = (8, 0, True)  # layouts found by layout_fit: luma within 12 of the gutter
+FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter-bounded edges
+MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
+RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
 LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
 _LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
 
@@ -40,6 +50,7 @@ class _Layout:
     gutter_pts: tuple[np.ndarray, np.ndarray]
     inside_pts: tuple[np.ndarray, np.ndarray]
     empty_pts: tuple[np.ndarray, np.ndarray]
+    fit: tuple | None = None  # (border points, per-tile hit share at detection, gutter luma)
 
 
 def check_image(image: object) -> str:
@@ -158,7 +169,7 @@ def _regular(boxes: list[Box]) -> bool:
 
 
 def _sample_points(boxes: list[Box], shape: tuple[int, int], image: np.ndarray,
-                   bg: np.ndarray, mode: tuple[int, int, bool] = EXACT) -> tuple:
+                   bg: np.ndarray, mode: tuple[int, int, bool] = EXACT, margin: int = 2) -> tuple:
     """Pixels that must stay gutter (just outside tiles), stay tile (just inside), and empty
     background points on a lattice; used to re-verify a cached layout in well under 1 ms."""
     h, w = shape
@@ -184,7 +195,8 @@ def _sample_points(boxes: list[Box], shape: tuple[int, int], image: np.ndarray,
     ly, lx = ly.ravel(), lx.ravel()
     occupied = np.zeros(len(ly), bool)
     for b in boxes:
-        occupied |= (lx >= b.x - 2) & (lx < b.x + b.w + 2) & (ly >= b.y - 2) & (ly < b.y + b.h + 2)
+        occupied |= ((lx >= b.x - margin) & (lx < b.x + b.w + margin)
+                     & (ly >= b.y - margin) & (ly < b.y + b.h + margin))
     ly, lx = ly[~occupied], lx[~occupied]
     keep = _is_bg(image, (ly, lx), bg, mode)
     return g, inside, (ly[keep], lx[keep])
@@ -244,8 +256,15 @@ class GridDetector:
             return GridResult(idx, is_gallery=False, reason=reason)
         self._miss = None
         boxes = [b for row in _rows(best[0]) for b in row]
-        pts = _sample_points(boxes, image.shape[:2], image, best[1], best[2])
-        self._layout = _Layout(image.shape[:2], best[1], best[2], boxes, *pts)
+        fitted = best[2] == FIT
+        pts = _sample_points(boxes, image.shape[:2], image, best[1], best[2],
+                             RING_MARGIN if fitted else 2)
+        fit = None
+        if fitted:
+            bpts = tile_state.border_points(boxes, image.shape[:2])
+            bl = _luma_of(best[1])
+            fit = (bpts, tile_state.border_hits(image, bpts, bl, len(boxes)), bl)
+        self._layout = _Layout(image.shape[:2], best[1], best[2], boxes, *pts, fit=fit)
         changed = lay is None or lay.boxes != boxes
         return self._result(image, idx, self._layout, changed=changed, t0=t0)
 
@@ -253,6 +272,9 @@ class GridDetector:
         """(tile boxes, gutter colour, mode) of the grid, trying the most common colours first,
         exactly (lossless frames) and then tolerantly (compressed video)."""
         cands = _bg_candidates(image)
+        fitted = self._fit(image, cands)
+        if fitted is not None:
+            return fitted
         exact = self._find_mode(image, cands, EXACT, None)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         for mode in LOSSY:  # also when the exact pass found some: ringing may hide tiles
@@ -260,6 +282,31 @@ class GridDetector:
             if found is not None:
                 return exact if exact is not None and len(exact[0]) >= len(found[0]) else found
         return exact
+
+    def _fit(self, image: np.ndarray, cands: list[np.ndarray]
+             ) -> tuple[list[Box], np.ndarray, tuple] | None:
+        """The layout-fitting detector (capture.layout_fit) over the three commonest colours
+        (chrome bars and camera-off cards can outnumber the gutter)."""
+        gray = layout_fit.luma(image)
+        sat = layout_fit.saturation(image)
+        best, best_bg, seen = None, None, []
+        for bg in cands[:3]:
+            bl = _luma_of(bg)
+            if any(abs(bl - s) < 4 for s in seen) or int(bg.max()) - int(bg.min()) > 16:
+                continue  # the apps' backgrounds are neutral greys, walls and photos are not
+            seen.append(bl)
+            found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat)
+            if found is None or found.quality < FIT_QUALITY or (
+                    best is not None and found.score <= best.score):
+                continue
+            area = sum(b.w * b.h for b in found.boxes)
+            if area < MIN_GRID_AREA * image.shape[0] * image.shape[1]:
+                continue  # toolbar buttons or text in a row: a gallery fills the window
+            if layout_fit.filled(gray, found.boxes, bl) >= 0.6:
+                best, best_bg = found, bg
+        if best is None:
+            return None
+        return best.boxes, best_bg, FIT
 
     def _find_mode(self, image: np.ndarray, cands: list[np.ndarray], mode: tuple,
                    gray: np.ndarray | None) -> tuple[list[Box], np.ndarray, tuple] | None:
@@ -277,6 +324,8 @@ class GridDetector:
 
     @staticmethod
     def _still_valid(image: np.ndarray, lay: _Layout) -> bool:
+        if lay.fit is not None:
+            return _fit_still_valid(image, lay)
         gutter_ok = _is_bg(image, lay.gutter_pts, lay.bg, lay.mode).mean() >= 0.95
         if not gutter_ok:
             return False
@@ -287,15 +336,29 @@ class GridDetector:
 
     def _result(self, image: np.ndarray, idx: int, lay: _Layout, changed: bool,
                 t0: float) -> GridResult:
-        tiles = []
-        for order, b in enumerate(lay.boxes):
-            view = image[b.y:b.y + b.h, b.x:b.x + b.w]
-            tiles.append(Tile(b, order, view, camera_on=not is_flat_tile(view),
-                              is_speaker=has_speaker_ring(view)))
+        off, ring = tile_state.grid_states(image, lay.boxes, lay.bg)
+        tiles = [Tile(b, order, image[b.y:b.y + b.h, b.x:b.x + b.w], camera_on=not off[order],
+                      is_speaker=ring[order]) for order, b in enumerate(lay.boxes)]
         return GridResult(idx, tuple(tiles), is_gallery=True, layout_changed=changed,
                           extra={"bg_bgr": tuple(int(v) for v in lay.bg),
                                  "cached": not changed and self.full_detections > 0,
                                  "grid_ms": (time.perf_counter() - t0) * 1e3})
+
+
+def _luma_of(bgr: np.ndarray) -> float:
+    return float(np.asarray(bgr, np.float32) @ _LUMA_W)
+
+
+def _fit_still_valid(image: np.ndarray, lay: _Layout) -> bool:
+    """A fitted layout holds while its tiles keep their border evidence (a few may lose it to
+    someone leaning across an edge) and the space around the grid stays empty."""
+    pts, base, bl = lay.fit
+    now = tile_state.border_hits(image, pts, bl, len(lay.boxes))
+    lost = (base >= 0.3) & (now < 0.5 * base)
+    if int(lost.sum()) > len(lay.boxes) // 8:
+        return False
+    return bool(len(lay.empty_pts[0]) == 0
+                or _is_bg(image, lay.empty_pts, lay.bg, lay.mode).mean() >= 0.97)
 
 
 def is_flat_tile(tile: np.ndarray, tol: int = 2, frac: float = 0.5) -> bool:

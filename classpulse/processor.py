@@ -17,6 +17,7 @@ import numpy as np
 
 from capture.types import CameraState, Frame, GridResult, Tile
 from classpulse import adapters
+from classpulse.fallback import NoGridFallback
 from classpulse.smoothing import EmaSmoother, Sampler
 from inference.types import FaceBox
 from storage.records import ObservationRecord
@@ -78,6 +79,7 @@ class FrameProcessor:
         self.frames = 0
         self.faces = 0
         self.participants: dict[str, str] = {}  # key -> display name, first-seen order
+        self.fallback = NoGridFallback()  # faces on the whole frame when no grid fits
 
     @property
     def presence_only(self) -> bool:
@@ -95,7 +97,7 @@ class FrameProcessor:
             timings[name] = (now - clock) * 1000.0
             clock = now
 
-        grid = self.grid_detector.detect(frame)
+        grid = self.fallback.apply(frame.image, self.grid_detector.detect(frame))
         lap("grid")
         grid = adapters.read_names(self.name_reader, grid)
         tiles = list(grid.tiles)

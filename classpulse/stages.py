@@ -83,7 +83,9 @@ class HealthState:
             self.is_gallery = result.grid.is_gallery
             if not result.grid.is_gallery:
                 self.last_error = f"no gallery: {result.grid.reason}"
-            elif self.last_error.startswith(("no gallery", "starting")):
+            elif result.grid.extra.get("fallback"):
+                self.last_error = f"no grid: {len(result.grid.tiles)} faces found on the whole frame"
+            elif self.last_error.startswith(("no gallery", "starting", "no grid")):
                 self.last_error = ""
             self._processed.append(now)
             while self._processed and now - self._processed[0] > self._window_s:

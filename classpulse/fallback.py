@@ -1,0 +1,84 @@
+"""When no tile grid fits but people are plainly on screen: tiles cut around whole-frame faces.
+
+Why: a layout the grid detector does not know (speaker view, a custom layout, an app we never
+saw) must not turn a class full of faces into an empty session. Faces are found on the whole
+frame with OpenCV's Haar cascade (the earlier projects' way, 64 % on real screenshots), each
+becomes a 16:9 pseudo-tile around the face whose bottom-left holds the nearest name label, so
+names, face detection and the classifier run unchanged. Health says "no grid".
+This lives in classpulse because it joins capture's types with a face finder; capture itself
+never imports inference.
+"""
+
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+
+from capture.types import Box, GridResult, Tile
+
+NOT_PEOPLE = ("bad frame", "frame too", "blank frame", "grid detection failed")
+MAX_FACES = 49
+REASON = "no grid: tiles cut around faces found on the whole frame"
+
+
+class NoGridFallback:
+    """``apply(image, grid)`` returns ``grid`` unchanged unless it is "no gallery" and faces
+    are visible; then a gallery of face-centred pseudo-tiles (``extra["fallback"]``)."""
+
+    def __init__(self, min_face: int = 28, max_width: int = 1280) -> None:
+        path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+        self._cascade = cv2.CascadeClassifier(path)
+        if self._cascade.empty():
+            raise FileNotFoundError(f"Haar cascade missing: expected {path}")
+        self.min_face, self.max_width = min_face, max_width
+        self._last: tuple[tuple[int, ...], list[Box]] | None = None
+        self.runs = 0
+
+    def apply(self, image: np.ndarray, grid: GridResult) -> GridResult:
+        if grid.is_gallery or grid.reason.startswith(NOT_PEOPLE):
+            return grid
+        if grid.extra.get("cached") and self._last is not None and self._last[0] == image.shape:
+            boxes = self._last[1]  # the same screen as last frame (grid's own cache says so)
+        else:
+            boxes = self.faces(image)
+            self._last = (image.shape, boxes)
+        if not boxes:
+            return grid
+        tiles = tuple(Tile(b, i, image[b.y:b.y + b.h, b.x:b.x + b.w], camera_on=True)
+                      for i, b in enumerate(_tiles_around(boxes, image.shape[:2])))
+        return GridResult(grid.frame_index, tiles, is_gallery=True, reason=REASON,
+                          layout_changed=True, extra={**grid.extra, "fallback": True,
+                                                      "no_grid_reason": grid.reason})
+
+    def faces(self, image: np.ndarray) -> list[Box]:
+        """Face boxes in frame pixels, on a copy scaled to at most ``max_width`` wide."""
+        self.runs += 1
+        h, w = image.shape[:2]
+        s = min(1.0, self.max_width / w)
+        gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        if s < 1.0:
+            gray = cv2.resize(gray, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
+        found = self._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=6,
+                                               minSize=(self.min_face, self.min_face))
+        boxes = [Box(int(x / s), int(y / s), max(1, int(fw / s)), max(1, int(fh / s)))
+                 for x, y, fw, fh in (found if len(found) else [])]
+        boxes.sort(key=lambda b: -b.w * b.h)
+        return boxes[:MAX_FACES]
+
+
+def _tiles_around(faces: list[Box], shape: tuple[int, int]) -> list[Box]:
+    """A 16:9 box around each face (3 face heights tall, the face in the upper middle, as a
+    webcam frames it), clipped to the frame, in reading order."""
+    H, W = shape
+    out = []
+    for f in faces:
+        th = min(H, 3 * f.h)
+        tw = min(W, int(th * 16 / 9))
+        cx, cy = f.x + f.w // 2, f.y + f.h // 2
+        x0 = int(np.clip(cx - tw // 2, 0, W - tw))
+        y0 = int(np.clip(cy - int(th * 0.42), 0, H - th))
+        out.append(Box(x0, y0, tw, th))
+    out.sort(key=lambda b: (b.y // max(1, b.h // 2), b.x))
+    return out

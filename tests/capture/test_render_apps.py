@@ -1,0 +1,92 @@
+"""Realistic app screens (capture.render_apps) through grid detection: styles, themes, HiDPI
+scalings, windows, page arrows, PNG/JPEG/H.264, the speaker ring outside the tile, camera-off
+cards a few levels off the background, and an H.264 recording through VideoFileSource.
+
+A fixed, modest set of screens keeps this fast; bench/bench_capture measures the rate on many."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capture.grid import GridDetector
+from capture.render_apps import AppScene, compress, h264_roundtrip, render_app, write_h264
+from capture.sources import VideoFileSource
+
+SCREENS = [  # style, theme, n, screen, scale, maximised, pages, compression
+    ("zoom", "dark", 12, (1366, 768), 1.0, True, True, "png"),
+    ("zoom", "dark", 25, (1920, 1080), 1.0, True, False, "h264"),
+    ("zoom", "light", 6, (1366, 768), 1.25, False, False, "jpeg"),
+    ("meet", "dark", 16, (1920, 1080), 1.5, True, False, "jpeg"),
+    ("meet", "light", 7, (1366, 768), 1.5, True, False, "h264"),
+    ("teams", "light", 20, (1366, 768), 2.0, True, False, "png"),
+    ("teams", "dark", 39, (1920, 1080), 1.25, False, False, "png"),
+    ("teams", "light", 9, (1280, 720), 1.0, True, True, "jpeg"),
+]
+
+
+def _check(result, truth) -> None:
+    assert result.is_gallery, result.reason
+    assert len(result.tiles) == len(truth.tiles)
+    for got, want in zip(result.tiles, truth.tiles, strict=True):
+        assert got.box.iou(want.box) >= 0.9, (got.box, want.box, want.kind)
+
+
+@pytest.mark.parametrize(("style", "theme", "n", "screen", "scale", "maxi", "pages", "comp"),
+                         SCREENS)
+def test_app_screens_tiles(style, theme, n, screen, scale, maxi, pages, comp) -> None:
+    scene = AppScene(style, theme, n, screen, scale, maxi, pages=pages, pillarbox=0.15,
+                     dark=0.05, seed=n)
+    image, truth = render_app(scene)
+    result = GridDetector().detect(compress(image, comp, 75))
+    _check(result, truth)
+    for got, want in zip(result.tiles, truth.tiles, strict=True):
+        if want.kind in ("face", "off"):  # pillarbox/dark/photo: camera state not asserted
+            assert got.camera_on == want.camera_on, (want.kind, want.box)
+
+
+@pytest.mark.parametrize("style", ["zoom", "meet", "teams"])
+def test_speaker_ring_outside_the_tile(style: str) -> None:
+    """The 3-6 px ring lies outside the box: the box excludes it and the tile says speaker."""
+    scene = AppScene(style, "dark", 9, (1920, 1080), 1.0, camera_off=0.0, pillarbox=0.0,
+                     dark=0.0, seed=3)
+    image, truth = render_app(scene)
+    result = GridDetector().detect(image)
+    _check(result, truth)
+    assert [t.is_speaker for t in result.tiles] == [t.is_speaker for t in truth.tiles]
+    assert sum(t.is_speaker for t in truth.tiles) == 1
+    quiet = AppScene(style, "dark", 9, (1920, 1080), 1.0, speaker=False, seed=3)
+    assert not any(t.is_speaker for t in GridDetector().detect(render_app(quiet)[0]).tiles)
+
+
+def test_renderer_content_is_not_flat_and_varies() -> None:
+    image, truth = render_app(AppScene("zoom", n=4, camera_off=0.0, dark=0.0, pillarbox=0.0))
+    for t in truth.tiles:
+        b = t.box
+        tile = image[b.y:b.y + b.h, b.x:b.x + b.w]
+        assert tile.reshape(-1, 3).std(axis=0).max() > 10  # photos/rooms, not a fill
+        assert tile[0].std() > 0 or tile[:, 0].std() > 0  # content touches the tile edge
+
+
+def test_h264_roundtrip_is_lossy_but_keeps_the_grid() -> None:
+    scene = AppScene("zoom", "dark", 9, (1280, 720), seed=5)
+    image, truth = render_app(scene)
+    out = h264_roundtrip([image, image], crf=30)
+    assert len(out) == 2 and out[0].shape == image.shape
+    assert 0 < np.abs(out[1].astype(int) - image).mean() < 20
+    _check(GridDetector().detect(out[1]), truth)
+
+
+def test_h264_recording_through_video_source(tmp_path) -> None:
+    """An .mp4 made with imageio-ffmpeg's x264, read back by VideoFileSource (OpenCV): the
+    layout is found once and the cached re-check holds through codec noise."""
+    scene = AppScene("teams", "dark", 6, (1280, 720), seed=6)
+    image, truth = render_app(scene)
+    path = tmp_path / "call.mp4"
+    write_h264(str(path), [image] * 4, fps=2.0, crf=28)
+    det = GridDetector()
+    n = 0
+    for frame in VideoFileSource(path).frames():
+        _check(det.detect(frame), truth)
+        n += 1
+    assert n == 4 and det.full_detections == 1

@@ -1,0 +1,60 @@
+"""No grid but people on screen: tiles are cut around whole-frame faces, health says "no grid",
+and the session still gets observations (classpulse.fallback)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import numpy as np
+
+from capture.grid import GridDetector
+from capture.render_apps import AppScene, render_app
+from capture.types import Frame, GridResult
+from classpulse.fallback import REASON, NoGridFallback
+from classpulse.framequeue import DropQueue
+from classpulse.processor import FrameProcessor
+from classpulse.stages import HealthState
+from tests.classpulse import fakes
+
+
+def _speaker_view() -> tuple[np.ndarray, tuple[int, int]]:
+    """One big participant: no tile grid (a lone tile could be a screen share), one face."""
+    image, truth = render_app(AppScene("zoom", n=1, camera_off=0.0, pillarbox=0.0, dark=0.0,
+                                       seed=1))
+    t = truth.tiles[0]
+    fx, fy, fs, _ = t.face
+    return image, (t.box.x + fx + fs // 2, t.box.y + fy + fs // 2)
+
+
+def test_faces_on_the_whole_frame_become_tiles() -> None:
+    image, (cx, cy) = _speaker_view()
+    grid = GridDetector().detect(image)
+    assert not grid.is_gallery
+    out = NoGridFallback().apply(image, grid)
+    assert out.is_gallery and out.extra["fallback"] and out.reason == REASON
+    assert any(t.box.x <= cx < t.box.x + t.box.w and t.box.y <= cy < t.box.y + t.box.h
+               for t in out.tiles)
+    assert all(t.image.shape[:2] == (t.box.h, t.box.w) for t in out.tiles)
+
+
+def test_no_faces_or_bad_frames_stay_as_they_are() -> None:
+    fb = NoGridFallback()
+    slide = np.full((720, 1280, 3), 245, np.uint8)
+    slide[100:140, 100:900] = 30
+    grid = GridDetector().detect(slide)
+    assert fb.apply(slide, grid) is grid
+    bad = GridResult(0, reason="bad frame: expected numpy.ndarray, got NoneType")
+    assert fb.apply(slide, bad) is bad and fb.runs == 1
+
+
+def test_processor_records_people_when_no_grid_fits() -> None:
+    image, _ = _speaker_view()
+    proc = FrameProcessor(GridDetector(), fakes.FakeNames(), fakes.FakeFaces(), None,
+                          session_id=1)
+    res = proc.process(Frame(image, 0, time.monotonic(), time.time()), 0.0, datetime.now(UTC))
+    assert res.grid.is_gallery and res.grid.extra.get("fallback")
+    assert res.records, "people on screen must never give an empty result"
+    health = HealthState(DropQueue(2))
+    health.on_result(res)
+    assert health.last_error.startswith("no grid"), health.last_error
