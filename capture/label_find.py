@@ -20,8 +20,10 @@ import numpy as np
 
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 BOTTOM_RIGHT = 0.9  # ...and starts in its left part
-TARGET_H = 44.0  # px: the line height tesseract reads best
+TARGET_H = 34.0  # px: the line height tesseract reads best
 MIN_HIT = 90  # tophat level that counts as a text stroke
+NEAR_K = 3
+RENDER_RAW = False
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
 
 
@@ -57,14 +59,17 @@ def stroke_mask(white: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray]
     return (top >= MIN_HIT) & (white >= 150), top
 
 
-def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(labels image, label ids, stats rows x, y, w, h, area) of plausible glyph parts: not
-    touching the region's edge, not a solid bright patch."""
+    touching the region's edge, not a solid bright patch (thicker than any stroke: a short
+    bar such as the left leg of Hebrew he is solid too, but thin)."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     h, w = mask.shape
     x, y, bw, bh, area = (stats[:, i].astype(np.int64) for i in range(5))
     edge = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
-    solid = (area > 30) & (area > 0.8 * bw * bh) & (np.minimum(bw, bh) > 0.35 * np.maximum(bw, bh))
+    thick = np.minimum(bw, bh)
+    solid = ((area > 0.8 * bw * bh) & (thick > max(6.0, 0.6 * kernel))
+             & (thick > 0.35 * np.maximum(bw, bh)))
     ok = ~edge & ~solid
     ok[0] = False  # the background
     ids = np.nonzero(ok)[0]
@@ -151,20 +156,20 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     x0, y0, x1, y1 = box
     sub = white[y0:y1, x0:x1].astype(np.float32)
     k = keep[y0:y1, x0:x1]
-    near = cv2.dilate(k.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    near = cv2.dilate(k.astype(np.uint8), np.ones((NEAR_K, NEAR_K), np.uint8)) > 0
     hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)
     ink = np.clip((sub - lo) / max(1.0, hi - lo), 0, 1)
     ink[~near] = 0
     grey = (255 - ink * 255).astype(np.uint8)
-    scale = float(np.clip(TARGET_H / max(1, y1 - y0), 1.0, 6.0))
+    scale = float(np.clip(TARGET_H / max(1, y1 - y0), 0.3, 6.0))
     grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     b = int(TARGET_H // 3)
     return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
 
 
-def _crop_line(white: np.ndarray, mask: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
+def _crop_line(white: np.ndarray, raw: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str) -> LabelCrop:
     dots = _ellipsis(comps, line)
     body = line
@@ -183,7 +188,7 @@ def _crop_line(white: np.ndarray, mask: np.ndarray, labels: np.ndarray, comps_id
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
-    image = _render(white, keep, box)
+    image = _render(raw if RENDER_RAW else white, keep, box)
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], len(dots) > 0, where)
 
 
@@ -202,8 +207,11 @@ def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
 def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
           where: str) -> LabelCrop | None:
     white = whiteness(region)
-    mask, _ = stroke_mask(white, kernel)
-    labels, ids, comps = _components(mask)
+    if where == "centre":  # a flat camera-off fill: plain brightness over it is the text
+        mask = white >= max(150.0, float(np.median(white)) + 90)
+    else:
+        mask, _ = stroke_mask(white, kernel)
+    labels, ids, comps = _components(mask, kernel)
     keep = _on_dark(white, comps, kernel)
     ids, comps = ids[keep], comps[keep]
     if not len(comps):
@@ -211,7 +219,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
     line = best_line(comps, max_h, prefer, cv2.cvtColor(region, cv2.COLOR_BGR2GRAY))
     if len(line) == 0 or comps[line, 4].sum() < 12:
         return None
-    return _crop_line(white, mask, labels, ids, comps, line, where)
+    return _crop_line(white, region.min(axis=2), labels, ids, comps, line, where)
 
 
 def is_flat(tile_bgr: np.ndarray) -> bool:
