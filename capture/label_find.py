@@ -179,9 +179,13 @@ def _crop_line(white: np.ndarray, raw: np.ndarray, labels: np.ndarray, comps_ids
     y1 = int((comps[body, 1] + comps[body, 3]).max())
     lh = y1 - y0
     # marks just above/below the line inside its span: accents, Thai vowels, Arabic dots
-    marks = ((comps[:, 0] >= x0 - 2) & (comps[:, 0] + comps[:, 2] <= x1 + 2)
-             & (comps[:, 1] >= y0 - 0.6 * lh) & (comps[:, 1] + comps[:, 3] <= y1 + 0.5 * lh)
+    # (centres inside the span: Hangul's wide vowel bars reach past the letters above them)
+    cx = comps[:, 0] + comps[:, 2] / 2
+    marks = ((cx >= x0) & (cx <= x1) & (comps[:, 0] >= x0 - 0.3 * lh)
+             & (comps[:, 0] + comps[:, 2] <= x1 + 0.3 * lh)
+             & (comps[:, 1] >= y0 - 0.9 * lh) & (comps[:, 1] + comps[:, 3] <= y1 + 0.5 * lh)
              & (comps[:, 3] <= 0.6 * lh))
+    marks[dots] = False
     chosen = np.union1d(body, np.nonzero(marks)[0])
     keep = np.isin(labels, comps_ids[chosen])
     ys, xs = np.nonzero(keep)
@@ -219,7 +223,22 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
     line = best_line(comps, max_h, prefer, cv2.cvtColor(region, cv2.COLOR_BGR2GRAY))
     if len(line) == 0 or comps[line, 4].sum() < 12:
         return None
+    if where == "centre" and not _on_fill(region, mask, comps, line):
+        return None  # initials in an avatar circle, not a name
     return _crop_line(white, region.min(axis=2), labels, ids, comps, line, where)
+
+
+def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
+    """Whether a line is written straight on the tile's flat fill (a camera-off name), not
+    inside a coloured avatar circle: most non-text pixels around it have the fill colour."""
+    fill = np.median(region[::3, ::3].reshape(-1, 3), axis=0)
+    x0, y0 = comps[line, 0].min(), comps[line, 1].min()
+    x1 = (comps[line, 0] + comps[line, 2]).max()
+    y1 = (comps[line, 1] + comps[line, 3]).max()
+    m = int(0.4 * (y1 - y0)) + 2
+    ya, yb, xa, xb = max(0, y0 - m), y1 + m, max(0, x0 - m), x1 + m
+    around = region[ya:yb, xa:xb][~mask[ya:yb, xa:xb]].astype(np.int16)
+    return len(around) > 0 and float((np.abs(around - fill).max(axis=1) <= 14).mean()) >= 0.6
 
 
 def is_flat(tile_bgr: np.ndarray) -> bool:

@@ -29,7 +29,8 @@ ELLIPSIS = "\u2026"
 _STRIP = " \t\n|_~`\"'.,;:!-\u2014\u2013"
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[\u0e00-\u0e7f]) (?=[\u0e00-\u0e7f])")
+_HALF_SQUARE = re.compile(r"\[([^\[\]()]*)\)|\(([^\[\]()]*)\]")
 _SCRIPT_PKG = {"Latin": "latn", "Cyrillic": "cyrl", "Greek": "grek", "Arabic": "arab",
                "Hebrew": "hebr", "Devanagari": "deva", "Bengali": "beng", "Tamil": "taml",
                "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant"}
@@ -38,11 +39,13 @@ _LANG_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*$")
 
 def normalize_name(s: str) -> str:
     """NFC, zero-width joiners dropped, whitespace collapsed to single spaces, stray OCR
-    punctuation trimmed at the ends, and no space between two Han/kana characters (Chinese
-    and Japanese names are written with or without one; OCR puts it in at random)."""
+    punctuation trimmed at the ends, and no space between two Han/kana or two Thai characters
+    (Chinese and Japanese names are written with or without one, Thai words without; OCR
+    drops or adds it at random, and a name must give the same key every time)."""
     s = unicodedata.normalize("NFC", s)
     s = _ZERO_WIDTH.sub("", s)
     s = re.sub(r"\s+", " ", s).strip(_STRIP)
+    s = _HALF_SQUARE.sub(lambda m: f"({m.group(1) or m.group(2) or ''})", s)  # "[초급)" -> "(초급)"
     return _CJK_GAP.sub("", s)
 
 
