@@ -129,15 +129,16 @@ def best_line(comps: np.ndarray, max_h: float, prefer: str, luma: np.ndarray) ->
 
 
 def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Indices of the dots of an ellipsis right after ``line`` (empty if none): 2 or 3 small
-    dots of one size on the baseline, evenly and closely spaced, near the last letter."""
+    """Indices of the dots of an ellipsis right after ``line`` (empty if none): 3 small dots
+    of one size in the line's lower half, evenly and closely spaced, near the last letter,
+    and no letter after them."""
     x1 = (comps[line, 0] + comps[line, 2]).max()
     y0 = comps[line, 1].min()
     lh = (comps[line, 1] + comps[line, 3]).max() - y0
-    base = np.percentile(comps[line, 1] + comps[line, 3], 75)
     x, y, bw, bh = comps[:, 0], comps[:, 1], comps[:, 2], comps[:, 3]
+    # on the baseline (Latin fonts) or mid-height (CJK fonts centre "…" in the em box)
     cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & (bw <= 0.3 * lh)
-                      & (bh <= 0.3 * lh) & (np.abs(y + bh - base) <= 0.2 * lh + 1))[0]
+                      & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh) & (y + bh <= y0 + 1.1 * lh))[0]
     cand = cand[np.argsort(x[cand])][:3]
     none = np.zeros(0, np.int64)
     if len(cand) < 3 or x[cand[0]] - x1 > 0.4 * lh + 1:
@@ -147,7 +148,8 @@ def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
             or np.ptp(bw[cand]) > 1 or np.ptp(bh[cand]) > 1):
         return none
     end = x[cand[-1]] + bw[cand[-1]]
-    after = (x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < lh)
+    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < lh)
+             & (comps[:, 4] >= comps[cand, 4].min()))  # a letter after it, not a speck
     return none if after.any() else cand
 
 
