@@ -22,9 +22,8 @@ BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 TARGET_H = 34.0  # px: the line height tesseract reads best
 MIN_HIT = 90  # tophat level that counts as a text stroke
-NEAR_K = 3
-RENDER_RAW = False
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
+SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ def whiteness(bgr: np.ndarray) -> np.ndarray:
     """Min over channels, zeroed where saturated (red icons, coloured avatars): uint8."""
     lo = bgr.min(axis=2)
     sat = bgr.max(axis=2).astype(np.int16) - lo
-    return np.where(sat < 70, lo, 0).astype(np.uint8)
+    return np.where(sat < SAT_MAX, lo, 0).astype(np.uint8)
 
 
 def stroke_mask(white: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +157,7 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     x0, y0, x1, y1 = box
     sub = white[y0:y1, x0:x1].astype(np.float32)
     k = keep[y0:y1, x0:x1]
-    near = cv2.dilate(k.astype(np.uint8), np.ones((NEAR_K, NEAR_K), np.uint8)) > 0
+    near = cv2.dilate(k.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)
@@ -171,7 +170,7 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
 
 
-def _crop_line(white: np.ndarray, raw: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
+def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str) -> LabelCrop:
     dots = _ellipsis(comps, line)
     body = line
@@ -182,19 +181,27 @@ def _crop_line(white: np.ndarray, raw: np.ndarray, labels: np.ndarray, comps_ids
     lh = y1 - y0
     # marks just above/below the line inside its span: accents, Thai vowels, Arabic dots
     # (centres inside the span: Hangul's wide vowel bars reach past the letters above them)
+    # (each touching the line or a mark already taken: Thai stacks two marks, specks float)
     cx = comps[:, 0] + comps[:, 2] / 2
-    marks = ((cx >= x0) & (cx <= x1) & (comps[:, 0] >= x0 - 0.3 * lh)
-             & (comps[:, 0] + comps[:, 2] <= x1 + 0.3 * lh)
-             & (comps[:, 1] >= y0 - 0.9 * lh) & (comps[:, 1] + comps[:, 3] <= y1 + 0.5 * lh)
-             & (comps[:, 3] <= 0.6 * lh))
-    marks[dots] = False
+    near = ((cx >= x0) & (cx <= x1) & (comps[:, 0] >= x0 - 0.3 * lh)
+            & (comps[:, 0] + comps[:, 2] <= x1 + 0.3 * lh)
+            & (comps[:, 1] >= y0 - 0.9 * lh) & (comps[:, 1] + comps[:, 3] <= y1 + 0.5 * lh)
+            & (comps[:, 3] <= 0.6 * lh))
+    near[dots] = False
+    marks = np.zeros(len(comps), bool)
+    top, bottom = float(y0), float(y1)
+    for _ in range(3):
+        marks = near & (comps[:, 1] + comps[:, 3] >= top - 0.2 * lh) & (comps[:, 1] <= bottom + 0.2 * lh)
+        if marks.any():
+            top = min(top, float(comps[marks, 1].min()))
+            bottom = max(bottom, float((comps[marks, 1] + comps[marks, 3]).max()))
     chosen = np.union1d(body, np.nonzero(marks)[0])
     keep = np.isin(labels, comps_ids[chosen])
     ys, xs = np.nonzero(keep)
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
-    image = _render(raw if RENDER_RAW else white, keep, box)
+    image = _render(white, keep, box)
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], len(dots) > 0, where)
 
 
@@ -227,7 +234,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
         return None
     if where == "centre" and not _on_fill(region, mask, comps, line):
         return None  # initials in an avatar circle, not a name
-    return _crop_line(white, region.min(axis=2), labels, ids, comps, line, where)
+    return _crop_line(white, labels, ids, comps, line, where)
 
 
 def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
