@@ -23,6 +23,8 @@ BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 TARGET_H = 34.0  # px: the line height tesseract reads best
 MIN_HIT = 90  # tophat level that counts as a text stroke
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
+MAX_PARTS = 300  # bright parts considered in one search region
+MAX_SEEDS = 40  # biggest parts tried as the start of the name's line
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
 
 
@@ -46,9 +48,11 @@ class LabelCrop:
 
 def whiteness(bgr: np.ndarray) -> np.ndarray:
     """Min over channels, zeroed where saturated (red icons, coloured avatars): uint8."""
-    lo = bgr.min(axis=2)
-    sat = bgr.max(axis=2).astype(np.int16) - lo
-    return np.where(sat < SAT_MAX, lo, 0).astype(np.uint8)
+    b, g, r = cv2.split(np.ascontiguousarray(bgr))
+    lo = cv2.min(cv2.min(b, g), r)
+    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), lo)
+    lo[sat >= SAT_MAX] = 0
+    return lo
 
 
 def stroke_mask(white: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,9 +73,11 @@ def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, 
     thick = np.minimum(bw, bh)
     solid = ((area > 0.8 * bw * bh) & (thick > max(6.0, 0.6 * kernel))
              & (thick > 0.35 * np.maximum(bw, bh)))
-    ok = ~edge & ~solid
+    ok = ~edge & ~solid & (area >= 2)
     ok[0] = False  # the background
     ids = np.nonzero(ok)[0]
+    if len(ids) > MAX_PARTS:  # busy video: a label never has this many parts; keep the biggest
+        ids = ids[np.argsort(area[ids])[-MAX_PARTS:]]
     return labels, ids, stats[ids, :5].astype(np.int64)
 
 
@@ -105,6 +111,7 @@ def best_line(comps: np.ndarray, max_h: float, prefer: str, luma: np.ndarray) ->
     h, w = luma.shape
     best, best_score = np.zeros(0, np.int64), 0.0
     tall = np.nonzero((comps[:, 3] >= 5) & (comps[:, 3] <= max_h))[0] if len(comps) else []
+    tall = tall[np.argsort(comps[tall, 4])[-MAX_SEEDS:]] if len(tall) else tall
     seen: set[tuple[int, ...]] = set()
     for seed in tall:
         line = _line_from(comps, int(seed), max_h)
@@ -196,7 +203,9 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
             top = min(top, float(comps[marks, 1].min()))
             bottom = max(bottom, float((comps[marks, 1] + comps[marks, 3]).max()))
     chosen = np.union1d(body, np.nonzero(marks)[0])
-    keep = np.isin(labels, comps_ids[chosen])
+    lut = np.zeros(int(labels.max()) + 1, bool)
+    lut[comps_ids[chosen]] = True
+    keep = lut[labels]
     ys, xs = np.nonzero(keep)
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
@@ -212,8 +221,8 @@ def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
     bg = cv2.erode(white, k)
     ok = np.zeros(len(comps), bool)
     for j, (x, y, bw, bh, _) in enumerate(comps):
-        peak = float(white[y:y + bh, x:x + bw].max())
-        ok[j] = peak - float(np.median(bg[y:y + bh, x:x + bw])) >= MIN_CONTRAST
+        peak = cv2.minMaxLoc(white[y:y + bh, x:x + bw])[1]
+        ok[j] = peak - cv2.mean(bg[y:y + bh, x:x + bw])[0] >= MIN_CONTRAST
     return ok
 
 
