@@ -73,7 +73,7 @@ def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, 
     thick = np.minimum(bw, bh)
     solid = ((area > 0.8 * bw * bh) & (thick > max(6.0, 0.6 * kernel))
              & (thick > 0.35 * np.maximum(bw, bh)))
-    ok = ~edge & ~solid & (area >= 2)
+    ok = ~edge & ~solid
     ok[0] = False  # the background
     ids = np.nonzero(ok)[0]
     if len(ids) > MAX_PARTS:  # busy video: a label never has this many parts; keep the biggest
