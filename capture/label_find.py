@@ -23,6 +23,7 @@ BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 TARGET_H = 34.0  # px: the line height tesseract reads best
 MIN_HIT = 90  # tophat level that counts as a text stroke
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
+MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, specks)
 MAX_PARTS = 300  # bright parts considered in one search region
 MAX_SEEDS = 40  # biggest parts tried as the start of the name's line
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
@@ -87,7 +88,8 @@ def _line_from(comps: np.ndarray, seed: int, max_h: float) -> np.ndarray:
     band0, band1 = sy - 0.35 * sh, sy + 1.35 * sh
     cy = comps[:, 1] + comps[:, 3] / 2
     on = ((cy >= band0) & (cy <= band1) & (comps[:, 3] <= min(max_h, 1.8 * sh))
-          & (comps[:, 3] >= 0.35 * sh))  # dots and specks only join as marks, inside the span
+          & ((comps[:, 3] >= MIN_PART * sh)  # dots and specks only join as marks, inside the span
+             | ((comps[:, 3] >= 0.2 * sh) & (comps[:, 2] >= 0.3 * sh))))  # short wide Hangul jamo
     idx = np.nonzero(on)[0]
     idx = idx[np.argsort(comps[idx, 0])]
     gap = max(4.0, 0.9 * sh)
