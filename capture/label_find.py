@@ -21,6 +21,7 @@ import numpy as np
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 TARGET_H = 34.0  # px: the line height tesseract reads best
+BORDER = 1 / 3  # white margin around the line, x TARGET_H
 MIN_HIT = 90  # tophat level that counts as a text stroke
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
 MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, specks)
@@ -175,7 +176,7 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     grey = (255 - ink * 255).astype(np.uint8)
     scale = float(np.clip(TARGET_H / max(1, y1 - y0), 0.3, 6.0))
     grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    b = int(TARGET_H // 3)
+    b = int(TARGET_H * BORDER)
     return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
 
 
