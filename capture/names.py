@@ -1,12 +1,12 @@
 """Participant names from tile labels, with tesseract, cached so OCR does not run every frame.
 
-Why this shape: the apps draw the name as light text bottom-left in each tile. We cut only that
-area (so toolbar text such as "Participants 25" or a clock can never become a name), keep the
-light, grey text pixels, invert to dark-on-light (what tesseract is trained on) and upscale to
-a comfortable x-height. Starting tesseract costs ~0.3 s (the Latin model is 90 MB), so all
-labels that need reading in a frame go through ONE tesseract process (a list file, one page per
-label, ``--psm 7`` = one text line each). Reads are cached per tile position with a tolerant
-mask comparison and globally by label signature, so reorders and steady frames cost no OCR.
+Why this shape: ``capture.label_find`` cuts out only the name (bottom-left label, or the
+centred name of a camera-off tile), so toolbar text such as "Participants 25" or a clock can
+never become a name, and hands over dark-on-light crops (what tesseract is trained on).
+Starting tesseract costs 0.3 s or more (a CJK model is bigger), so all labels that need reading
+in a frame go through ONE tesseract process per language set (a multi-page TIFF on stdin,
+``--psm 7`` = one text line each). Reads are cached per tile position with a tolerant mask
+comparison and globally by label signature, so reorders and steady frames cost no OCR.
 """
 
 from __future__ import annotations
@@ -22,21 +22,31 @@ import unicodedata
 import cv2
 import numpy as np
 
+from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
 from capture.types import GridResult, Tile
 
-LABEL_TOP = 0.76  # the label lives in the bottom quarter of a tile...
-LABEL_RIGHT = 0.85  # ...and its left part
-TARGET_H = float(os.environ.get("CLASSPULSE_OCR_TARGET_H", "48"))
-ACCENT_UP = float(os.environ.get("CLASSPULSE_OCR_ACCENT_UP", "0.5"))
-PAD = int(os.environ.get("CLASSPULSE_OCR_PAD", "2"))
-_STRIP = " \t\n|_~`\"'.,;:!-—–"
+ELLIPSIS = "\u2026"
+_STRIP = " \t\n|_~`\"'.,;:!-\u2014\u2013"
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[\u0e00-\u0e7f]) (?=[\u0e00-\u0e7f])")
+_HALF_SQUARE = re.compile(r"\[([^\[\]()]*)\)|\(([^\[\]()]*)\]")
+_SCRIPT_PKG = {"Latin": "latn", "Cyrillic": "cyrl", "Greek": "grek", "Arabic": "arab",
+               "Hebrew": "hebr", "Devanagari": "deva", "Bengali": "beng", "Tamil": "taml",
+               "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant"}
+_LANG_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*$")
 
 
 def normalize_name(s: str) -> str:
-    """NFC, whitespace collapsed to single spaces, stray OCR punctuation trimmed at the ends."""
+    """NFC, zero-width joiners dropped, whitespace collapsed to single spaces, stray OCR
+    punctuation trimmed at the ends, and no space between two Han/kana or two Thai characters
+    (Chinese and Japanese names are written with or without one, Thai words without; OCR
+    drops or adds it at random, and a name must give the same key every time)."""
     s = unicodedata.normalize("NFC", s)
+    s = _ZERO_WIDTH.sub("", s)
     s = re.sub(r"\s+", " ", s).strip(_STRIP)
-    return s
+    s = _HALF_SQUARE.sub(lambda m: f"({m.group(1) or m.group(2) or ''})", s)  # "[초급)" -> "(초급)"
+    return _CJK_GAP.sub("", s)
 
 
 def identity_key(name: str, order: int) -> str:
@@ -47,94 +57,51 @@ def identity_key(name: str, order: int) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def best_language() -> str:
-    """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'."""
+def installed_languages() -> frozenset[str]:
+    """The tesseract language packs installed here (empty when tesseract is missing)."""
     try:
         out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True,
                              timeout=20, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
-        return "eng"
-    langs = {line.strip() for line in out.splitlines()[1:]}
-    return "Latin" if "Latin" in langs else "eng"
+        return frozenset()
+    return frozenset(line.strip() for line in out.splitlines()[1:] if line.strip())
 
 
-def _text_mask(region: np.ndarray) -> np.ndarray:
-    """Light, grey pixels (white label text, anti-aliased) of a BGR region."""
-    lo = region.min(axis=2)
-    hi = region.max(axis=2)
-    return (lo > 170) & (hi.astype(np.int16) - lo < 60)
+def best_language() -> str:
+    """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'."""
+    return "Latin" if "Latin" in installed_languages() else "eng"
 
 
-def _glyphs_only(mask: np.ndarray) -> np.ndarray:
-    """Drop bright blobs that are not letters: solid patches (a lit wall, a window), things
-    touching the region's border, anything taller than a line of text can be."""
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    h, w = mask.shape
-    keep = np.zeros(n, bool)
-    for i in range(1, n):
-        x, y, bw, bh, area = stats[i]
-        touches = x == 0 or y + bh >= h or x + bw >= w or (y == 0 and bw > 0.4 * w)
-        solid = area > 40 and area > 0.75 * bw * bh
-        if not touches and not solid and bh <= 0.75 * h:
-            keep[i] = True
-    area, heights = stats[:, cv2.CC_STAT_AREA], stats[:, cv2.CC_STAT_HEIGHT]
-    big = keep & (area >= 6)
-    if not big.any():
-        return keep[lab]
-    big &= heights >= 0.4 * heights[big].max()
-    small = keep & ~big
-    # the text line: letters centred near the area-weighted median centre (not wall pieces)
-    cy = stats[:, cv2.CC_STAT_TOP] + heights / 2
-    idx = np.nonzero(big)[0]
-    order = idx[np.argsort(cy[idx])]
-    cum = np.cumsum(area[order])
-    centre = cy[order][np.searchsorted(cum, cum[-1] / 2)]
-    on_line = big & (np.abs(cy - centre) <= 0.6 * np.median(heights[idx]))
-    off_line, big, keep = big & ~on_line, on_line, on_line.copy()
-    x0 = stats[big, 0].min()
-    x1 = (stats[big, 0] + stats[big, 2]).max()
-    y0 = stats[big, 1].min()
-    y1 = (stats[big, 1] + stats[big, 3]).max()
-    line_h = y1 - y0
-    for i in np.nonzero(small | off_line)[0]:  # marks near the line: dots, accents, cedillas
-        x, y, bw, bh, _ = stats[i]
-        keep[i] = bool(x0 - 0.3 * line_h <= x and x + bw <= x1 + 2.0 * line_h
-                       and y0 - ACCENT_UP * line_h <= y and y + bh <= y1 + 0.4 * line_h
-                       and (small[i] or bh <= 0.5 * line_h))
-    return keep[lab]
+def resolve_languages(spec: str | None) -> str:
+    """The tesseract ``-l`` value for a user's language setting ("auto", "", None, or codes
+    like "kor+eng"), checked against the installed packs.
+
+    Raises ValueError with a one-line message naming the missing pack and the apt package.
+    Shared by ``run``/``analyze`` (config ``[capture] ocr_languages``, ``--lang``) and ``check``.
+    """
+    if spec is None or spec.strip().lower() in ("", "auto"):
+        return best_language()
+    spec = spec.strip()
+    if not _LANG_CODE.match(spec):
+        raise ValueError(f"OCR languages: expected tesseract codes joined by '+' "
+                         f"(e.g. kor+eng), got {spec!r}")
+    have = installed_languages()
+    missing = [c for c in spec.split("+") if have and c not in have]
+    if missing:
+        code = missing[0]
+        pkg = ("tesseract-ocr-script-" + _SCRIPT_PKG.get(code, code[:4].lower())
+               if code[0].isupper() else "tesseract-ocr-" + code.lower().replace("_", "-"))
+        raise ValueError(f"OCR language {missing[0]!r} is not installed (apt-get install {pkg}); "
+                         f"installed: {'+'.join(sorted(have))}")
+    return spec
 
 
-def _label_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
-    h, w = tile_bgr.shape[:2]
-    return tile_bgr[int(h * LABEL_TOP):h - 2:step, 3:int(w * LABEL_RIGHT):step]
-
-
-def quick_mask(tile_bgr: np.ndarray) -> np.ndarray:
-    """A cheap half-resolution text mask, to tell whether a tile's label changed."""
-    return _text_mask(_label_region(tile_bgr, 2))
-
-
-def label_crop(tile_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(OCR-ready dark-on-light grey image, glyph mask) of a tile's name label, or None."""
-    region = _label_region(tile_bgr)
-    if region.size == 0:
-        return None
-    raw = _text_mask(region)
-    mask = _glyphs_only(raw)
-    ys, xs = np.nonzero(mask)
-    if len(ys) < 6:
-        return None
-    pad = PAD
-    ya, yb = max(0, ys.min() - pad), min(region.shape[0], ys.max() + pad + 1)
-    xa, xb = max(0, xs.min() - pad), min(region.shape[1], xs.max() + pad + 1)
-    grey = 255 - region[ya:yb, xa:xb].max(axis=2)
-    junk = (raw & ~mask)[ya:yb, xa:xb].astype(np.uint8)  # bright non-letters: wall, window
-    grey[cv2.dilate(junk, np.ones((3, 3), np.uint8)) > 0] = 255
-    grey = cv2.normalize(grey, None, 0, 255, cv2.NORM_MINMAX)
-    scale = float(np.clip(TARGET_H / max(1, yb - ya), 1.0, 5.0))
-    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    grey = cv2.copyMakeBorder(grey, 12, 12, 12, 12, cv2.BORDER_CONSTANT, value=255)
-    return grey, mask[ya:yb, xa:xb]
+def quick_mask(tile_bgr: np.ndarray, where: str = "bottom") -> np.ndarray:
+    """A cheap half-resolution light-pixel mask of where a tile's label was, to tell whether
+    it changed (the centre too for camera-off tiles, whose name is there)."""
+    regions = [bottom_region(tile_bgr, 2)] + ([centre_region(tile_bgr, 2)] if where == "centre"
+                                               else [])
+    return np.concatenate([(whiteness(r) > 170).ravel() for r in regions])
 
 
 def _signature(mask: np.ndarray) -> bytes:
@@ -176,11 +143,16 @@ def ocr_batch(images: list[np.ndarray], lang: str, psm: int = 7) -> list[str]:
 
 class NameReader:
     """Reads tile names with OCR and a per-tile cache. ``read(grid)`` returns the grid with
-    ``Tile.name`` filled in; tiles whose label cannot be found get ""."""
+    ``Tile.name`` filled in; tiles whose label cannot be found get "". A name the app cut
+    with "…" keeps a trailing "…" after the visible prefix.
+
+    ``lang``: tesseract codes ("kor+eng"), "auto"/None for Latin (or eng); checked with
+    ``resolve_languages``, so a missing pack fails here, in one line, not on every frame.
+    """
 
     def __init__(self, lang: str | None = None) -> None:
-        self.lang = lang or best_language()
-        self._by_pos: dict[tuple[int, int, int, int], tuple[np.ndarray, str]] = {}
+        self.lang = resolve_languages(lang)
+        self._by_pos: dict[tuple[int, int, int, int], tuple[str, np.ndarray, str]] = {}
         self._by_sig: dict[bytes, str] = {}
         self.ocr_calls = 0  # labels sent to tesseract
         self.cache_hits = 0
@@ -193,36 +165,48 @@ class NameReader:
                                                                       strict=True))
         return dataclasses.replace(grid, tiles=tiles)
 
+    def _cached(self, pos: tuple[int, int, int, int], tile: Tile) -> str | None:
+        hit = self._by_pos.get(pos)
+        if hit is None or not _similar(hit[1], quick_mask(tile.image, hit[0])):
+            return None
+        return hit[2]
+
     def read_tiles(self, tiles: list[Tile]) -> list[str]:
+        """Names of ``tiles`` (in order); every label not cached goes to ONE tesseract run."""
         names: list[str] = [""] * len(tiles)
-        todo: list[tuple[int, tuple, np.ndarray, np.ndarray, bytes]] = []
+        todo: list[tuple[int, tuple, LabelCrop, bytes]] = []
         for i, t in enumerate(tiles):
             pos = (t.box.x, t.box.y, t.box.w, t.box.h)
-            quick = quick_mask(t.image)
-            cached = self._by_pos.get(pos)
-            if cached is not None and _similar(cached[0], quick):
-                names[i] = cached[1]
+            cached = self._cached(pos, t)
+            if cached is not None:
+                names[i] = cached
                 self.cache_hits += 1
                 continue
-            got = label_crop(t.image)
-            if got is None:
+            crop = find_label(t.image)
+            if crop is None:
                 self._by_pos.pop(pos, None)
                 continue
-            img, mask = got
-            sig = _signature(mask)
+            sig = _signature(crop.mask) + crop.where.encode()
             if sig in self._by_sig:
                 names[i] = self._by_sig[sig]
-                self._by_pos[pos] = (quick, names[i])
+                self._by_pos[pos] = (crop.where, quick_mask(t.image, crop.where), names[i])
                 self.cache_hits += 1
                 continue
-            todo.append((i, pos, img, quick, sig))
+            todo.append((i, pos, crop, sig))
         if todo:
             self.ocr_calls += len(todo)
-            read = ocr_batch([item[2] for item in todo], self.lang)
-            for (i, pos, _, quick, sig), name in zip(todo, read, strict=True):
+            read = ocr_batch([item[2].image for item in todo], self.lang)
+            for (i, pos, crop, sig), text in zip(todo, read, strict=True):
+                name = with_ellipsis(text) if crop.truncated else text
                 names[i] = name
-                self._by_pos[pos] = (quick, name)
+                self._by_pos[pos] = (crop.where, quick_mask(tiles[i].image, crop.where), name)
                 self._by_sig[sig] = name
         if len(self._by_sig) > 4096:  # bounded: labels are few, but never grow forever
             self._by_sig.clear()
         return names
+
+
+def with_ellipsis(text: str) -> str:
+    """The visible prefix of a name the app cut, marked with one trailing "…"."""
+    text = normalize_name(text.rstrip(" .\u2026"))
+    return text + ELLIPSIS if text else ""

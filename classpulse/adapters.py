@@ -48,10 +48,11 @@ def make_grid_detector():
     return GridDetector()
 
 
-def make_name_reader():
+def make_name_reader(lang: str | None = None):
+    """A name reader for ``lang`` (tesseract codes, "auto"); ValueError if a pack is missing."""
     from capture.names import NameReader
 
-    return NameReader()
+    return NameReader(lang)
 
 
 def make_face_detector():

@@ -42,6 +42,10 @@ PresenceOpt = Annotated[
     bool | None,
     typer.Option("--presence-only/--expressions", help="Presence only: never run expression inference."),
 ]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="OCR languages of name labels, tesseract codes: kor+eng, jpn, Latin."),
+]
 ModelOpt = Annotated[Path | None, typer.Option("--model", help="Expression model (.tflite).")]
 CourseOpt = Annotated[str | None, typer.Option("--course", help="Course name.")]
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Session title.")]
@@ -95,6 +99,7 @@ def run(
     monitor: Annotated[int | None, typer.Option(help="Screen to capture (mss index, 1 = first).")] = None,
     region: Annotated[str | None, typer.Option(help="X,Y,W,H screen region to capture.")] = None,
     fps: Annotated[float | None, typer.Option(help="Capture frames per second.")] = None,
+    lang: LangOpt = None,
     course: CourseOpt = None,
     title: TitleOpt = None,
     instructor: InstructorOpt = None,
@@ -110,7 +115,7 @@ def run(
     """Capture the call window live and serve the dashboard, until Ctrl-C."""
     cfg = _config(
         config, storage__db_url=db, capture__monitor=monitor, capture__region=_parse_region(region),
-        capture__fps=fps, session__course=course, session__title=title,
+        capture__fps=fps, capture__ocr_languages=lang, session__course=course, session__title=title,
         session__instructor=instructor, pipeline__every_s=every, pipeline__smoothing=smoothing,
         pipeline__presence_only=presence_only, pipeline__model_path=model,
         dashboard__host=host, dashboard__port=port, dashboard__enabled=dashboard,
@@ -129,6 +134,7 @@ def analyze(
     smoothing: SmoothOpt = None,
     presence_only: PresenceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary as the last line.")] = False,
+    lang: LangOpt = None,
     config: ConfigOpt = None,
     model: ModelOpt = None,
     course: CourseOpt = None,
@@ -147,7 +153,7 @@ def analyze(
         config, storage__db_url=db, pipeline__every_s=every, pipeline__smoothing=smoothing,
         pipeline__presence_only=presence_only, pipeline__model_path=model,
         session__course=course, session__title=title, session__instructor=instructor,
-        pipeline__analysis_fps=analysis_fps,
+        pipeline__analysis_fps=analysis_fps, capture__ocr_languages=lang,
     )
     from classpulse.commands import analyze_path
 

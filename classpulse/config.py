@@ -47,6 +47,10 @@ class CaptureConfig(_Strict):
     )
     fps: float = Field(2.0, gt=0, le=60)
     queue_size: int = Field(4, ge=1, le=256, description="frames buffered before dropping")
+    ocr_languages: str = Field(
+        "auto", pattern=r"^(auto|[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*)$",
+        description="tesseract codes for name labels, e.g. kor+eng; auto = Latin (or eng)",
+    )
 
     @field_validator("region")
     @classmethod
@@ -203,6 +207,7 @@ monitor = 1              # mss monitor index (0 = all screens)
 # region = [0, 0, 1920, 1080]   # x, y, width, height
 fps = 2.0
 queue_size = 4           # frames buffered before dropping (drops are counted)
+ocr_languages = "auto"   # name labels: tesseract codes, e.g. "kor+eng", "jpn", "ara"; auto = Latin
 
 [pipeline]
 every_s = 2.0            # one observation per student every 2 s; 0 = every frame

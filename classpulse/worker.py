@@ -136,7 +136,7 @@ class Worker:
         classifier = None if p.presence_only else adapters.make_classifier(p.model_path)
         self.processor = FrameProcessor(
             grid_detector=adapters.make_grid_detector(),
-            name_reader=adapters.make_name_reader(),
+            name_reader=adapters.make_name_reader(self.cfg.capture.ocr_languages),
             face_detector=adapters.make_face_detector(),
             classifier=classifier,
             smoother=EmaSmoother(p.smoothing_alpha, p.smoothing_reset_s, enabled=p.smoothing),

@@ -20,7 +20,7 @@ from tests.classpulse import fakes
 def fake_pipeline(monkeypatch):
     clf = fakes.FakeClassifier()
     monkeypatch.setattr(adapters, "make_grid_detector", lambda: fakes.FakeGrid())
-    monkeypatch.setattr(adapters, "make_name_reader", lambda: fakes.FakeNames())
+    monkeypatch.setattr(adapters, "make_name_reader", lambda *_: fakes.FakeNames())
     monkeypatch.setattr(adapters, "make_face_detector", lambda: fakes.FakeFaces())
     monkeypatch.setattr(adapters, "make_classifier", lambda path: clf)
     monkeypatch.setattr(adapters, "crop_for_fer", fakes.fake_crop)

@@ -33,6 +33,9 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 class HostileNames:
     """A name reader that 'reads' the hostile names, one per tile."""
 
+    def __init__(self, *_: object) -> None:  # make_name_reader(lang)
+        pass
+
     def read(self, grid: GridResult) -> GridResult:
         tiles = tuple(dataclasses.replace(t, name=HOSTILE[t.order % len(HOSTILE)])
                       for t in grid.tiles)

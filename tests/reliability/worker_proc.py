@@ -29,7 +29,7 @@ from tests.classpulse import fakes
 def install_fakes() -> None:
     """The same fake stages as tests/classpulse/test_worker.py, without pytest."""
     adapters.make_grid_detector = lambda: fakes.FakeGrid()
-    adapters.make_name_reader = lambda: fakes.FakeNames()
+    adapters.make_name_reader = lambda *_: fakes.FakeNames()
     adapters.make_face_detector = lambda: fakes.FakeFaces()
     adapters.make_classifier = lambda path: fakes.FakeClassifier()
     adapters.crop_for_fer = fakes.fake_crop

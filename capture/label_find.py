@@ -1,0 +1,289 @@
+"""Where a tile's name is, and an OCR-ready picture of it.
+
+Why this shape: real labels are white text on a translucent dark box over moving video (Zoom,
+Teams), white text on a soft shadow (Meet), or a large bold name in the middle of a flat
+camera-off tile. A fixed "bright pixels" mask also catches white shirts, windows and the
+astronaut's badge. Text strokes are *thin* bright structures on something darker, so we keep
+the white top-hat (bright minus its morphological opening) of the low-saturation "whiteness"
+(the min over B, G, R: the red muted-mic icon is never white), group strokes into one
+horizontal line that starts bottom-left, and only read the centre when the tile is flat
+(camera off). Trailing baseline dots are an ellipsis ("…": the app cut the name); they are
+cut off before OCR and reported as ``truncated``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
+BOTTOM_RIGHT = 0.9  # ...and starts in its left part
+TARGET_H = 34.0  # px: the line height tesseract reads best
+BORDER = 1 / 3  # white margin around the line, x TARGET_H
+MIN_HIT = 90  # tophat level that counts as a text stroke
+MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
+MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, specks)
+MAX_PARTS = 300  # bright parts considered in one search region
+MAX_SEEDS = 40  # biggest parts tried as the start of the name's line
+SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
+
+
+@dataclass(frozen=True, slots=True)
+class LabelCrop:
+    """One label: ``image`` dark-on-light grey for OCR, ``mask`` its strokes (for caching),
+    ``truncated`` when an ellipsis was cut off, ``where`` "bottom" or "centre"."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    truncated: bool
+    where: str
+
+    def __post_init__(self) -> None:
+        if self.image.ndim != 2 or self.image.dtype != np.uint8:
+            raise ValueError(f"LabelCrop.image: expected 2-D uint8, got {self.image.shape} "
+                             f"{self.image.dtype}")
+        if self.where not in ("bottom", "centre"):
+            raise ValueError(f"LabelCrop.where: expected 'bottom' or 'centre', got {self.where!r}")
+
+
+def whiteness(bgr: np.ndarray) -> np.ndarray:
+    """Min over channels, zeroed where saturated (red icons, coloured avatars): uint8."""
+    b, g, r = cv2.split(np.ascontiguousarray(bgr))
+    lo = cv2.min(cv2.min(b, g), r)
+    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), lo)
+    lo[sat >= SAT_MAX] = 0
+    return lo
+
+
+def stroke_mask(white: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray]:
+    """(strokes: bool, tophat: uint8): thin bright structures of a whiteness image."""
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel | 1, kernel | 1))
+    top = cv2.morphologyEx(white, cv2.MORPH_TOPHAT, k)
+    return (top >= MIN_HIT) & (white >= 150), top
+
+
+def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels image, label ids, stats rows x, y, w, h, area) of plausible glyph parts: not
+    touching the region's edge, not a solid bright patch (thicker than any stroke: a short
+    bar such as the left leg of Hebrew he is solid too, but thin)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    h, w = mask.shape
+    x, y, bw, bh, area = (stats[:, i].astype(np.int64) for i in range(5))
+    edge = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
+    thick = np.minimum(bw, bh)
+    solid = ((area > 0.8 * bw * bh) & (thick > max(6.0, 0.6 * kernel))
+             & (thick > 0.35 * np.maximum(bw, bh)))
+    ok = ~edge & ~solid
+    ok[0] = False  # the background
+    ids = np.nonzero(ok)[0]
+    if len(ids) > MAX_PARTS:  # busy video: a label never has this many parts; keep the biggest
+        ids = ids[np.argsort(area[ids])[-MAX_PARTS:]]
+    return labels, ids, stats[ids, :5].astype(np.int64)
+
+
+def _line_from(comps: np.ndarray, seed: int, max_h: float) -> np.ndarray:
+    """Indices of the components chained left and right of ``seed`` on its text line."""
+    sx, sy, _, sh, _ = comps[seed]
+    band0, band1 = sy - 0.35 * sh, sy + 1.35 * sh
+    cy = comps[:, 1] + comps[:, 3] / 2
+    on = ((cy >= band0) & (cy <= band1) & (comps[:, 3] <= min(max_h, 1.8 * sh))
+          & ((comps[:, 3] >= MIN_PART * sh)  # dots and specks only join as marks, inside the span
+             | ((comps[:, 3] >= 0.2 * sh) & (comps[:, 2] >= 0.3 * sh))))  # short wide Hangul jamo
+    idx = np.nonzero(on)[0]
+    idx = idx[np.argsort(comps[idx, 0])]
+    gap = max(4.0, 0.9 * sh)
+    pos = int(np.nonzero(idx == seed)[0][0])
+    lo = hi = pos
+    right = comps[seed, 0] + comps[seed, 2]
+    while hi + 1 < len(idx) and comps[idx[hi + 1], 0] <= right + gap:
+        hi += 1
+        right = max(right, comps[idx[hi], 0] + comps[idx[hi], 2])
+    left = comps[seed, 0]
+    while lo - 1 >= 0 and comps[idx[lo - 1], 0] + comps[idx[lo - 1], 2] >= left - gap:
+        lo -= 1
+        left = min(left, comps[idx[lo], 0])
+    return idx[lo:hi + 1]
+
+
+def best_line(comps: np.ndarray, max_h: float, prefer: str, luma: np.ndarray) -> np.ndarray:
+    """The text line most like a name: many strokes on a dark background (the label box, the
+    scrim, the camera-off fill; not whiskers on fur), placed where the app puts it (``prefer``
+    "left" starts near the left edge, "centre" is centred)."""
+    h, w = luma.shape
+    best, best_score = np.zeros(0, np.int64), 0.0
+    tall = np.nonzero((comps[:, 3] >= 5) & (comps[:, 3] <= max_h))[0] if len(comps) else []
+    tall = tall[np.argsort(comps[tall, 4])[-MAX_SEEDS:]] if len(tall) else tall
+    seen: set[tuple[int, ...]] = set()
+    for seed in tall:
+        line = _line_from(comps, int(seed), max_h)
+        key = tuple(line.tolist())
+        if key in seen:
+            continue
+        seen.add(key)
+        x0 = comps[line, 0].min()
+        x1 = (comps[line, 0] + comps[line, 2]).max()
+        y0 = comps[line, 1].min()
+        y1 = (comps[line, 1] + comps[line, 3]).max()
+        dark = float((luma[y0:y1, x0:x1] < 110).mean())
+        score = float(comps[line, 4].sum()) * min(1.0, len(line) / 3) * dark * dark
+        if prefer == "left":
+            score *= 1.0 if x0 < 0.3 * w else 0.2
+        else:
+            score *= 1.0 if abs((x0 + x1) / 2 - w / 2) < 0.15 * w else 0.2
+        if score > best_score:
+            best, best_score = line, score
+    return best
+
+
+def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Indices of the dots of an ellipsis right after ``line`` (empty if none): 3 small dots
+    of one size in the line's lower half, evenly and closely spaced, near the last letter,
+    and no letter after them."""
+    x1 = (comps[line, 0] + comps[line, 2]).max()
+    y0 = comps[line, 1].min()
+    lh = (comps[line, 1] + comps[line, 3]).max() - y0
+    x, y, bw, bh = comps[:, 0], comps[:, 1], comps[:, 2], comps[:, 3]
+    # on the baseline (Latin fonts) or mid-height (CJK fonts centre "…" in the em box)
+    cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & (bw <= 0.3 * lh)
+                      & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh) & (y + bh <= y0 + 1.1 * lh))[0]
+    cand = cand[np.argsort(x[cand])][:3]
+    none = np.zeros(0, np.int64)
+    if len(cand) < 3 or x[cand[0]] - x1 > 0.4 * lh + 1:
+        return none
+    gaps = np.diff(x[cand]) - bw[cand[:-1]]
+    if (gaps.max() > 0.35 * lh + 1 or gaps.max() - gaps.min() > 1
+            or np.ptp(bw[cand]) > 1 or np.ptp(bh[cand]) > 1):
+        return none
+    end = x[cand[-1]] + bw[cand[-1]]
+    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < lh)
+             & (comps[:, 4] >= comps[cand, 4].min()))  # a letter after it, not a speck
+    return none if after.any() else cand
+
+
+def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``."""
+    x0, y0, x1, y1 = box
+    sub = white[y0:y1, x0:x1].astype(np.float32)
+    k = keep[y0:y1, x0:x1]
+    near = cv2.dilate(k.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
+    lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
+    lo = min(lo, hi - 40)
+    ink = np.clip((sub - lo) / max(1.0, hi - lo), 0, 1)
+    ink[~near] = 0
+    grey = (255 - ink * 255).astype(np.uint8)
+    scale = float(np.clip(TARGET_H / max(1, y1 - y0), 0.3, 6.0))
+    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    b = int(TARGET_H * BORDER)
+    return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
+
+
+def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
+               comps: np.ndarray, line: np.ndarray, where: str) -> LabelCrop:
+    dots = _ellipsis(comps, line)
+    body = line
+    x0 = int(comps[body, 0].min())
+    x1 = int((comps[body, 0] + comps[body, 2]).max())
+    y0 = int(comps[body, 1].min())
+    y1 = int((comps[body, 1] + comps[body, 3]).max())
+    lh = y1 - y0
+    # marks just above/below the line inside its span: accents, Thai vowels, Arabic dots
+    # (centres inside the span: Hangul's wide vowel bars reach past the letters above them)
+    # (each touching the line or a mark already taken: Thai stacks two marks, specks float)
+    cx = comps[:, 0] + comps[:, 2] / 2
+    near = ((cx >= x0) & (cx <= x1) & (comps[:, 0] >= x0 - 0.3 * lh)
+            & (comps[:, 0] + comps[:, 2] <= x1 + 0.3 * lh)
+            & (comps[:, 1] >= y0 - 0.9 * lh) & (comps[:, 1] + comps[:, 3] <= y1 + 0.5 * lh)
+            & (comps[:, 3] <= 0.6 * lh))
+    near[dots] = False
+    marks = np.zeros(len(comps), bool)
+    top, bottom = float(y0), float(y1)
+    for _ in range(3):
+        marks = near & (comps[:, 1] + comps[:, 3] >= top - 0.2 * lh) & (comps[:, 1] <= bottom + 0.2 * lh)
+        if marks.any():
+            top = min(top, float(comps[marks, 1].min()))
+            bottom = max(bottom, float((comps[marks, 1] + comps[marks, 3]).max()))
+    chosen = np.union1d(body, np.nonzero(marks)[0])
+    lut = np.zeros(int(labels.max()) + 1, bool)
+    lut[comps_ids[chosen]] = True
+    keep = lut[labels]
+    ys, xs = np.nonzero(keep)
+    pad = 2
+    box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
+           min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
+    image = _render(white, keep, box)
+    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], len(dots) > 0, where)
+
+
+def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
+    """Which components sit on something much darker than themselves (a label box, a scrim,
+    a camera-off fill), unlike whiskers, hair or lights on a bright background."""
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel | 1, kernel | 1))
+    bg = cv2.erode(white, k)
+    ok = np.zeros(len(comps), bool)
+    for j, (x, y, bw, bh, _) in enumerate(comps):
+        peak = cv2.minMaxLoc(white[y:y + bh, x:x + bw])[1]
+        ok[j] = peak - cv2.mean(bg[y:y + bh, x:x + bw])[0] >= MIN_CONTRAST
+    return ok
+
+
+def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
+          where: str) -> LabelCrop | None:
+    white = whiteness(region)
+    if where == "centre":  # a flat camera-off fill: plain brightness over it is the text
+        mask = white >= max(150.0, float(np.median(white)) + 90)
+    else:
+        mask, _ = stroke_mask(white, kernel)
+    labels, ids, comps = _components(mask, kernel)
+    keep = _on_dark(white, comps, kernel)
+    ids, comps = ids[keep], comps[keep]
+    if not len(comps):
+        return None
+    line = best_line(comps, max_h, prefer, cv2.cvtColor(region, cv2.COLOR_BGR2GRAY))
+    if len(line) == 0 or comps[line, 4].sum() < 12:
+        return None
+    if where == "centre" and not _on_fill(region, mask, comps, line):
+        return None  # initials in an avatar circle, not a name
+    return _crop_line(white, labels, ids, comps, line, where)
+
+
+def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
+    """Whether a line is written straight on the tile's flat fill (a camera-off name), not
+    inside a coloured avatar circle: most non-text pixels around it have the fill colour."""
+    fill = np.median(region[::3, ::3].reshape(-1, 3), axis=0)
+    x0, y0 = comps[line, 0].min(), comps[line, 1].min()
+    x1 = (comps[line, 0] + comps[line, 2]).max()
+    y1 = (comps[line, 1] + comps[line, 3]).max()
+    m = int(0.4 * (y1 - y0)) + 2
+    ya, yb, xa, xb = max(0, y0 - m), y1 + m, max(0, x0 - m), x1 + m
+    around = region[ya:yb, xa:xb][~mask[ya:yb, xa:xb]].astype(np.int16)
+    return len(around) > 0 and float((np.abs(around - fill).max(axis=1) <= 14).mean()) >= 0.6
+
+
+def is_flat(tile_bgr: np.ndarray) -> bool:
+    """A camera-off tile: most pixels (sampled) share one colour."""
+    small = tile_bgr[::4, ::4].reshape(-1, 3).astype(np.int16)
+    med = np.median(small, axis=0)
+    return float((np.abs(small - med).max(axis=1) <= 10).mean()) >= 0.55
+
+
+def bottom_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
+    h, w = tile_bgr.shape[:2]
+    return tile_bgr[int(h * BOTTOM_TOP):h:step, 0:int(w * BOTTOM_RIGHT):step]
+
+
+def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
+    h, w = tile_bgr.shape[:2]
+    return tile_bgr[int(h * 0.25):int(h * 0.75):step, int(w * 0.03):int(w * 0.97):step]
+
+
+def find_label(tile_bgr: np.ndarray) -> LabelCrop | None:
+    """The tile's name label: the small one bottom-left, else (camera off) the centred one."""
+    h = tile_bgr.shape[0]
+    found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), 0.2 * h, "left", "bottom")
+    if found is None and is_flat(tile_bgr):
+        found = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
+                      "centre")
+    return found
