@@ -207,7 +207,7 @@ def train(ctx: typer.Context) -> None:
 
 @app.command("eval-model", context_settings=_PASSTHROUGH, add_help_option=False)
 def eval_model(ctx: typer.Context) -> None:
-    """Evaluate an expression model on any FER2013-layout npz (see `classpulse eval-model --help`)."""
+    """Evaluate an expression model on a FER2013-layout npz or a folder of labelled photos (`--help`)."""
     from inference.evaluate import main as eval_main
 
     raise typer.Exit(eval_main(list(ctx.args)) or 0)
