@@ -36,9 +36,16 @@ def padded(face: np.ndarray, scale: int = 4, pad: int = 96) -> np.ndarray:
 
 
 def in_tile(face: np.ndarray, face_px: int, angle: float, rng: np.random.Generator,
-            tile_h_over_face: float = 2.5) -> np.ndarray:
+            tile_h_over_face: float = 1.8) -> np.ndarray:
     """A 16:9 BGR webcam-like tile with the face ``face_px`` tall, rotated by ``angle`` degrees
     (counter-clockwise) about its centre and shifted a little off the tile centre."""
+    return in_tile_at(face, face_px, angle, rng, tile_h_over_face)[0]
+
+
+def in_tile_at(face: np.ndarray, face_px: int, angle: float, rng: np.random.Generator,
+               tile_h_over_face: float = 1.8) -> tuple[np.ndarray, np.ndarray]:
+    """``in_tile`` plus the 2x3 matrix that maps 48x48 crop pixels into the tile (to put an
+    occluder on the mouth, say)."""
     th = round(face_px * tile_h_over_face)
     tw = round(th * 16 / 9)
     big = cv2.resize(face, (face_px, face_px),
@@ -50,4 +57,5 @@ def in_tile(face: np.ndarray, face_px: int, angle: float, rng: np.random.Generat
     m[:, 2] += (cx - face_px / 2, cy - face_px / 2)
     tile = cv2.warpAffine(big, m, (tw, th), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
-    return cv2.cvtColor(tile, cv2.COLOR_GRAY2BGR)
+    to_tile = m @ np.array([[face_px / 48, 0, 0], [0, face_px / 48, 0], [0, 0, 1]])
+    return cv2.cvtColor(tile, cv2.COLOR_GRAY2BGR), to_tile

@@ -2,7 +2,7 @@
 
 Why: FER2013 crops flatter the model (69 % on PublicTest, 53 % on real webcam-like faces).
 `classpulse eval-model --data DIR` lets anyone check it on their own faces: each photo goes
-BlazeFace -> eye alignment -> 48x48 crop -> classifier, exactly as a gallery tile does.
+BlazeFace -> 48x48 crop (eye-aligned with --align) -> classifier, exactly as a gallery tile does.
 
 Layout: DIR/<class>/<photo>, class folders named after the FER2013 classes (Angry, Disgust,
 Fear, Happy, Sad, Surprise, Neutral; any case). Photos where no face is found count as WRONG in
@@ -57,7 +57,7 @@ def read_photo(path: Path) -> np.ndarray | None:
     return img
 
 
-def face_crops(photos: list[tuple[Path, int]], align: bool = True
+def face_crops(photos: list[tuple[Path, int]], align: bool = False
                ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int]:
     """(crops of the found faces, labels of readable photos, index of each crop's photo among
     the readable ones, number of unreadable files)."""
@@ -81,7 +81,7 @@ def face_crops(photos: list[tuple[Path, int]], align: bool = True
 
 
 def evaluate_folder(root: str | Path, model_path: str | Path | None = None,
-                    align: bool = True) -> dict:
+                    align: bool = False) -> dict:
     """The npz metrics (no face = wrong) plus faces_found, accuracy_faces_found and
     skipped_unreadable, for a folder of labelled photos."""
     from inference.classifier import ExpressionClassifier

@@ -119,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True,
                     help="npz with x (N,48,48) uint8 and y (N,), or a folder of labelled photos "
                          "in sub-folders named after the classes (the whole face path)")
-    ap.add_argument("--no-align", action="store_true",
-                    help="photo folders: crop from the face box without eye alignment")
+    ap.add_argument("--align", action="store_true",
+                    help="photo folders: level the eyes before cropping (off by default, as in "
+                         "the pipeline: see inference.face.ALIGN_DEFAULT)")
     ap.add_argument("--model", default=None, help="model .tflite (default models/expression.tflite)")
     ap.add_argument("--json", action="store_true", help="accepted for symmetry: JSON is always printed")
     ap.add_argument("--report", default=None,
@@ -133,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"evaluating {a.model or 'models/expression.tflite'} on the photos in "
                   f"{a.data} (detect, align, crop, classify)", file=sys.stderr)
-            full = evaluate_folder(a.data, a.model, align=not a.no_align)
-            keys += ("faces_found", "accuracy_faces_found", "skipped_unreadable")
+            full = evaluate_folder(a.data, a.model, align=a.align)
+            keys += ("faces_found", "accuracy_faces_found", "skipped_unreadable", "aligned")
         else:
             d = load_npz(a.data)
             print(f"evaluating {a.model or 'models/expression.tflite'} on {a.data} "

@@ -38,6 +38,12 @@ FRAMING_SYNTHETIC = (1.26, -0.09)  # the earlier synthetic-tile value, kept for 
 EYE_MID = (24.08, 18.81)
 EYE_DIST = 17.47
 SCALE_FROM = ("eyes", "box", "level")
+# Eye alignment is OFF by default, by measurement (python -m bench.bench_face_path ab, all 3,589
+# PublicTest faces re-detected in tiles): with the shipped model, trained on unaligned FER2013
+# crops (whose own eye lines tilt -13..+12 deg, p10-p90), aligned crops score 1.4-3.0 points
+# BELOW box-framed ones, even on faces rotated by up to 15 deg. Turn it on together with a model
+# trained on aligned crops.
+ALIGN_DEFAULT = False
 
 
 def _blaze_model_path() -> Path:
@@ -229,11 +235,11 @@ def fer_square(box: FaceBox, backend: str = "blazeface") -> tuple[int, int, int]
 
 
 def crop_for_fer(tile_bgr: np.ndarray, box: FaceBox, backend: str = "blazeface",
-                 align: bool = True, scale_from: str = "eyes") -> np.ndarray:
+                 align: bool = ALIGN_DEFAULT, scale_from: str = "eyes") -> np.ndarray:
     """48x48 uint8 greyscale crop where the face fills the frame, as in FER2013. Parts of the
     square that fall outside the tile are filled by edge replication (faces at tile borders).
 
-    With keypoints (BlazeFace) and ``align``, the eye line is levelled and the eyes land where
+    With keypoints (BlazeFace) and ``align`` (off by default: see ALIGN_DEFAULT), the eye line is levelled and the eyes land where
     FER2013 has them (EYE_MID, EYE_DIST); ``scale_from="box"`` takes the zoom from the box size
     instead of the eye distance. Without keypoints the box framing (FRAMING) is used.
     """
