@@ -58,4 +58,12 @@ def in_tile_at(face: np.ndarray, face_px: int, angle: float, rng: np.random.Gene
     tile = cv2.warpAffine(big, m, (tw, th), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
     to_tile = m @ np.array([[face_px / 48, 0, 0], [0, face_px / 48, 0], [0, 0, 1]])
-    return cv2.cvtColor(tile, cv2.COLOR_GRAY2BGR), to_tile
+    return tint(tile), to_tile
+
+
+def tint(grey: np.ndarray) -> np.ndarray:
+    """Grey to a mildly warm BGR picture (B x0.85, G x0.95, R x1.05). Why: BlazeFace finds
+    colour faces; on pure grey tiles it missed ~18 % of them (bench_robustness: 82 % found on
+    grey, 95 % with a warm cast), which would measure the grey input, not the pipeline."""
+    g = grey.astype(np.float32)
+    return np.clip(np.stack([g * 0.85, g * 0.95, g * 1.05], -1), 0, 255).astype(np.uint8)

@@ -179,7 +179,8 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
             state.update(epoch=epoch + 1, seconds=round(time.time() - state["t0"], 1))
             state["sittings"][-1]["epochs"] += 1
             save_checkpoint(self.model, work, state)
-            if a.stop_after and state["sittings"][-1]["epochs"] >= a.stop_after:
+            if (a.stop_after and state["sittings"][-1]["epochs"] >= a.stop_after
+                    and epoch + 1 < state["total_epochs"] and not self.model.stop_training):
                 print(f"stopping this sitting after {a.stop_after} epochs: continue with "
                       f"--resume {work}", file=sys.stderr, flush=True)
                 state["paused"] = True
@@ -318,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.resume:
         resumed = load_state(a.resume)
         a = argparse.Namespace(**{**vars(parse_args(["--data", "-"])), **resumed["args"],
-                                  "resume": a.resume, "work_dir": a.resume})
+                                  "resume": a.resume, "work_dir": a.resume,
+                                  "stop_after": a.stop_after})  # per sitting, not saved
     _setup_tf(a)
     import keras
 
