@@ -40,9 +40,9 @@ EYE_DIST = 17.47
 SCALE_FROM = ("eyes", "box", "level")
 # Eye alignment is OFF by default, by measurement (python -m bench.bench_face_path ab, all 3,589
 # PublicTest faces re-detected in tiles): with the shipped model, trained on unaligned FER2013
-# crops (whose own eye lines tilt -13..+12 deg, p10-p90), aligned crops score 1.4-3.0 points
-# BELOW box-framed ones, even on faces rotated by up to 15 deg. Turn it on together with a model
-# trained on aligned crops.
+# crops (whose own eye lines tilt -13..+12 deg, p10-p90), aligned crops score up to 3 points
+# BELOW box-framed ones (models/MODEL_CARD.md), even on faces rotated by up to 15 deg. Turn it
+# on together with a model trained on aligned crops.
 ALIGN_DEFAULT = False
 
 
