@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--resume", default=None, metavar="DIR",
                     help="continue an interrupted recipe (its --work-dir: finished stages are "
                          "skipped, the unfinished one resumes from its last epoch) or one run")
+    ap.add_argument("--webcam-aug", type=float, default=0.0, metavar="P",
+                    help="every stage: webcam-tile degradations with probability P "
+                         "(inference.augment; off in the shipped model)")
     ap.add_argument("--smoke", action="store_true",
                     help="1 epoch on 256 faces per stage: checks the plumbing in seconds")
     return ap.parse_args(argv)
@@ -62,6 +65,8 @@ def stage_argv(a: argparse.Namespace, i: int) -> list[str]:
     name, flags = STAGES[i]
     argv = ["--data", a.data, "--out", str(Path(a.work_dir) / name), "--work-dir",
             str(Path(a.work_dir) / name), *COMMON, *flags]
+    if getattr(a, "webcam_aug", 0.0):
+        argv += ["--webcam-aug", str(a.webcam_aug)]
     if i > 0:
         argv += ["--init-from", str(Path(a.work_dir) / STAGES[i - 1][0] / "best.keras")]
     return argv + (SMOKE if a.smoke else [])

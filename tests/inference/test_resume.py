@@ -89,3 +89,13 @@ def test_holdout_mask_is_seeded_and_sized() -> None:
     assert a.sum() == 100 and (a == b).all() and not (a == holdout_mask(1000, 0.1, 6)).all()
     with pytest.raises(ValueError, match="0 <= frac < 1"):
         holdout_mask(10, 1.5)
+
+
+def test_recipe_passes_webcam_aug_and_the_holdout_to_every_stage() -> None:
+    from inference.recipe import STAGES, parse_args, stage_argv
+
+    a = parse_args(["--data", "D", "--webcam-aug", "0.4"])
+    for i in range(len(STAGES)):
+        argv = stage_argv(a, i)
+        assert argv[argv.index("--webcam-aug") + 1] == "0.4"
+        assert argv[argv.index("--holdout-frac") + 1] == "0.05"
