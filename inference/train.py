@@ -262,8 +262,8 @@ def _setup_tf(a: argparse.Namespace) -> None:
     except RuntimeError:  # TF already initialised in this process (e.g. tests): keep its pools
         pass
     keras.utils.set_random_seed(a.seed)
-    if a.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    # set both ways: a previous in-process run (the recipe's stages, tests) may have left bf16 on
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if a.bf16 else "float32")
 
 
 def _datasets(a: argparse.Namespace, start_epoch: int = 0
