@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ["run", "analyze", "demo", "dashboard", "train", "eval-model", "db", "session", "config"]
-SUBCOMMANDS = ["run", "analyze", "demo", "dashboard", "train", "eval-model", "db upgrade",
+COMMANDS = ["run", "analyze", "demo", "dashboard", "train", "eval-model", "calibrate", "db", "session",
+            "config"]
+SUBCOMMANDS = ["run", "analyze", "demo", "dashboard", "train", "eval-model", "calibrate", "db upgrade",
                "db prune", "session list", "session delete", "session export", "config check"]
 
 
