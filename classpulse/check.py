@@ -19,7 +19,6 @@ real screenshots, so its keys and types stay stable (see ``report``)::
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,26 +97,12 @@ def grab_screen(monitor: int, region: tuple[int, int, int, int] | None) -> Shot:
     return Shot(f"screen:{monitor}", frame.image)
 
 
-def ocr_languages(cfg: Config, lang: str | None) -> str | None:
-    """The tesseract language string: ``--lang`` first, then ``[capture] ocr_languages`` when
-    the config has that field (a string "kor+eng" or a list), else None (NameReader's default)."""
-    if lang:
-        return lang.strip()
-    configured = getattr(cfg.capture, "ocr_languages", None)
-    if isinstance(configured, list | tuple):
-        configured = "+".join(str(x) for x in configured)
-    return configured or None
+def ocr_languages(cfg: Config, lang: str | None) -> str:
+    """The tesseract ``-l`` value: ``--lang`` first, then ``[capture] ocr_languages``, checked
+    against the installed packs (ValueError naming the missing pack's apt package)."""
+    from capture.names import resolve_languages
 
-
-def missing_languages(lang: str) -> list[str]:
-    """Codes in ``lang`` ("kor+eng") that tesseract has no traineddata for; [] when unknown."""
-    try:
-        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True,
-                             timeout=20, check=False).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return []  # no tesseract at all: the OCR stage reports that itself
-    have = {line.strip() for line in out.splitlines()[1:] if line.strip()}
-    return [code for code in lang.split("+") if code and have and code not in have]
+    return resolve_languages(lang or cfg.capture.ocr_languages)
 
 
 class Checker:
@@ -134,9 +119,7 @@ class Checker:
         self.face_detector = adapters.make_face_detector()
 
     def processor(self) -> FrameProcessor:
-        from capture.names import NameReader
-
-        reader = NameReader(lang=self.lang) if self.lang else adapters.make_name_reader()
+        reader = adapters.make_name_reader(self.lang)
         return FrameProcessor(
             grid_detector=adapters.make_grid_detector(),
             name_reader=reader,
@@ -225,10 +208,10 @@ def run_check(cfg: Config, images: list[Path], screen: bool = False, lang: str |
     if not images and not screen:
         print("error: IMAGE: give one or more screenshots, or --screen", file=sys.stderr)
         return 2
-    lang = ocr_languages(cfg, lang)
-    if lang and (missing := missing_languages(lang)):
-        print(f"error: --lang: tesseract has no traineddata for {'+'.join(missing)} "
-              f"(see `tesseract --list-langs`), got {lang!r}", file=sys.stderr)
+    try:
+        lang = ocr_languages(cfg, lang)
+    except ValueError as exc:
+        print(f"error: --lang: {exc}", file=sys.stderr)
         return 2
     from rich.console import Console
 

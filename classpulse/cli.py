@@ -236,9 +236,17 @@ def train(ctx: typer.Context) -> None:
     raise typer.Exit(recipe_main(list(ctx.args)) or 0)
 
 
+@app.command(context_settings=_PASSTHROUGH, add_help_option=False)
+def calibrate(ctx: typer.Context) -> None:
+    """ECE of the expression model on PublicTest; fit a temperature on held-out Training (`--help`)."""
+    from inference.calibrate import main as calibrate_main
+
+    raise typer.Exit(calibrate_main(list(ctx.args)) or 0)
+
+
 @app.command("eval-model", context_settings=_PASSTHROUGH, add_help_option=False)
 def eval_model(ctx: typer.Context) -> None:
-    """Evaluate an expression model on any FER2013-layout npz (see `classpulse eval-model --help`)."""
+    """Evaluate an expression model on a FER2013-layout npz or a folder of labelled photos (`--help`)."""
     from inference.evaluate import main as eval_main
 
     raise typer.Exit(eval_main(list(ctx.args)) or 0)

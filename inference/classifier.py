@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from inference.calibrate import apply_temperature, load_temperature
 from inference.preprocess import check_batch, preprocess_faces
 from inference.types import EXPRESSIONS, FER_SIZE, FaceObservation
 from models import shipped_model
@@ -30,6 +31,8 @@ class ExpressionClassifier:
         self._out = self._interp.get_output_details()[0]
         _check_io(self.model_path, self._in, self._out)
         self._batch = -1  # batch size the tensors are currently allocated for
+        # temperature fitted on held-out Training faces (inference.calibrate), 1.0 = none
+        self.temperature = load_temperature(self.model_path)
         self._lock = threading.Lock()  # a LiteRT interpreter is not re-entrant
 
     def predict(self, faces: np.ndarray) -> np.ndarray:
@@ -49,7 +52,7 @@ class ExpressionClassifier:
             probs = self._interp.get_tensor(self._out["index"]).astype(np.float32, copy=True)
         probs = np.clip(probs, 0.0, None)
         probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
-        return probs
+        return probs if self.temperature == 1.0 else apply_temperature(probs, self.temperature)
 
     __call__ = predict
 

@@ -1,5 +1,7 @@
 """Judge the shipped expression model on any FER2013-layout npz (`x` N x 48 x 48 uint8, `y` (N,)).
 
+A folder of labelled photos instead of an npz runs the whole face path (inference.eval_photos).
+
 Why a plain function plus a CLI: `classpulse eval-model` and the tests call `evaluate_npz`; anyone
 can run `python -m inference.evaluate --data FILE.npz --json` and read ONE JSON line from stdout.
 Uses only LiteRT + numpy (no TensorFlow), so it measures the same path the pipeline runs.
@@ -28,14 +30,19 @@ def confusion(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
 
 
 def metrics(y: np.ndarray, pred: np.ndarray) -> dict:
-    """Accuracy, macro-F1 and per-class precision/recall (0 where a class is absent)."""
-    cm = confusion(y, pred).astype(np.float64)
+    """Accuracy, macro-F1 and per-class precision/recall (0 where a class is absent).
+
+    A prediction of -1 (no face found in a photo) counts as wrong: it lowers accuracy and its
+    true class's recall, and is left out of the confusion matrix and the precisions."""
+    valid = pred >= 0
+    cm = confusion(y[valid], pred[valid]).astype(np.float64)
     tp = np.diag(cm)
-    recall = np.divide(tp, cm.sum(1), out=np.zeros(N_CLASSES), where=cm.sum(1) > 0)
+    support = np.bincount(y, minlength=N_CLASSES).astype(np.float64)
+    recall = np.divide(tp, support, out=np.zeros(N_CLASSES), where=support > 0)
     precision = np.divide(tp, cm.sum(0), out=np.zeros(N_CLASSES), where=cm.sum(0) > 0)
     denom = precision + recall
     f1 = np.divide(2 * precision * recall, denom, out=np.zeros(N_CLASSES), where=denom > 0)
-    present = cm.sum(1) > 0
+    present = support > 0
     return {
         "n": int(len(y)),
         "accuracy": float(tp.sum() / max(1, len(y))),
@@ -109,17 +116,31 @@ def save_confusion_png(cm: list[list[int]], path: str | Path, title: str = "") -
 def main(argv: list[str] | None = None) -> int:
     """CLI: progress on stderr, ONE JSON line last on stdout; exit 2 on bad input."""
     ap = argparse.ArgumentParser(prog="classpulse eval-model", description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="npz with x (N,48,48) uint8 and y (N,)")
+    ap.add_argument("--data", required=True,
+                    help="npz with x (N,48,48) uint8 and y (N,), or a folder of labelled photos "
+                         "in sub-folders named after the classes (the whole face path)")
+    ap.add_argument("--align", action="store_true",
+                    help="photo folders: level the eyes before cropping (off by default, as in "
+                         "the pipeline: see inference.face.ALIGN_DEFAULT)")
     ap.add_argument("--model", default=None, help="model .tflite (default: the shipped models/expression.tflite)")
     ap.add_argument("--json", action="store_true", help="accepted for symmetry: JSON is always printed")
     ap.add_argument("--report", default=None,
                     help="also write full metrics JSON here and a confusion PNG beside it")
     a = ap.parse_args(argv)
+    keys = ("n", "accuracy", "macro_f1", "per_class_recall", "faces_per_second")
     try:
-        d = load_npz(a.data)
-        print(f"evaluating {a.model or DEFAULT_MODEL} on {a.data} ({len(d['y'])} "
-              f"faces)", file=sys.stderr)
-        full = evaluate_arrays(d["x"], d["y"], a.model)
+        if Path(a.data).is_dir():
+            from inference.eval_photos import evaluate_folder
+
+            print(f"evaluating {a.model or DEFAULT_MODEL} on the photos in "
+                  f"{a.data} (detect, align, crop, classify)", file=sys.stderr)
+            full = evaluate_folder(a.data, a.model, align=a.align)
+            keys += ("faces_found", "accuracy_faces_found", "skipped_unreadable", "aligned")
+        else:
+            d = load_npz(a.data)
+            print(f"evaluating {a.model or DEFAULT_MODEL} on {a.data} "
+                  f"({len(d['y'])} faces)", file=sys.stderr)
+            full = evaluate_arrays(d["x"], d["y"], a.model)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -129,7 +150,6 @@ def main(argv: list[str] | None = None) -> int:
         save_confusion_png(full["confusion"], png, f"{Path(a.data).name}: acc "
                            f"{full['accuracy']:.4f}, macro-F1 {full['macro_f1']:.4f}")
         print(f"wrote {a.report} and {png}", file=sys.stderr)
-    keys = ("n", "accuracy", "macro_f1", "per_class_recall", "faces_per_second")
     print(json.dumps({k: full[k] for k in keys}))
     return 0
 

@@ -21,13 +21,21 @@ from pathlib import Path
 import numpy as np
 
 from inference.preprocess import preprocess_faces
-from inference.train_data import N_CLASSES, class_weights, load_npz, one_hot, soft_targets
+from inference.resume import STATE_KEYS, load_state, restore, save_checkpoint
+from inference.train_data import (
+    N_CLASSES,
+    class_weights,
+    holdout_mask,
+    load_npz,
+    one_hot,
+    soft_targets,
+)
 from inference.types import FER_SIZE
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="classpulse train", description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, help="folder with train.npz and public_test.npz")
+    ap.add_argument("--data", default=None, help="folder with train.npz and public_test.npz")
     ap.add_argument("--out", default="models", help="where expression.keras/.tflite go")
     ap.add_argument("--work-dir", default=None, help="checkpoints/logs (default OUT/../runs/...)")
     ap.add_argument("--epochs", type=int, default=30, help="max epochs (schedule length)")
@@ -54,10 +62,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="LiteRT weights: dynamic int8 is ~3x faster on CPU at ~no accuracy cost")
     ap.add_argument("--export-tta", action="store_true", help="bake flip averaging into the export")
     ap.add_argument("--threads", type=int, default=0, help="TF intra-op threads (0 = all cores)")
+    ap.add_argument("--resume", default=None, metavar="RUN_DIR",
+                    help="continue the run in RUN_DIR from its last epoch (weights, optimizer "
+                         "state, schedule position, history); its saved arguments are used")
+    ap.add_argument("--stop-after", type=int, default=0, metavar="N",
+                    help="end this sitting after N epochs (0 = never); continue with --resume")
+    ap.add_argument("--webcam-aug", type=float, default=0.0, metavar="P",
+                    help="webcam-tile degradations (inference.augment), each step with "
+                         "probability P (0 = off)")
+    ap.add_argument("--holdout-frac", type=float, default=0.0,
+                    help="hold this fraction of Training out of training (for calibration)")
+    ap.add_argument("--holdout-seed", type=int, default=2013,
+                    help="seed of the held-out split (the same for every stage of a recipe)")
     ap.add_argument("--init-from", default=None,
                     help="start from this .keras model instead of fresh weights: a warm restart "
                          "(a second cosine cycle), as the shipped model's second stage")
-    return ap.parse_args(argv)
+    a = ap.parse_args(argv)
+    if not a.data and not a.resume:
+        ap.error("--data is required (or --resume RUN_DIR)")
+    return a
 
 
 def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), seed: int = 1234) -> object:
@@ -113,7 +136,8 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
     import keras
 
     state: dict = {"best": -1.0, "best_epoch": 0, "t0": time.time(), "epoch_times": [],
-                   "total_epochs": a.epochs, "history": []}
+                   "total_epochs": a.epochs, "history": [], "seconds": 0.0, "sittings": [],
+                   "args": vars(a)}
 
     class Trainer(keras.callbacks.Callback):
         def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
@@ -124,6 +148,10 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
                 print(f"  epoch {state.get('epoch', 0) + 1} step {batch}/{steps} "
                       f"lr={lr_at(p, a.lr, a.warmup_frac):.2e} "
                       f"elapsed={time.time() - state['t0']:.0f}s", file=sys.stderr, flush=True)
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            state["sittings"].append({"start_epoch": state.get("epoch", 0), "epochs": 0,
+                                      "started": time.strftime("%Y-%m-%dT%H:%M:%S")})
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             state["epoch"], state["te"] = epoch, time.time()
@@ -148,6 +176,15 @@ def make_callbacks(a: argparse.Namespace, core: object, steps: int, work: Path, 
             print(json.dumps(row), f"best={state['best']:.4f}@{state['best_epoch']}",
                   file=sys.stderr, flush=True)
             self._budget(epoch + 1)
+            state.update(epoch=epoch + 1, seconds=round(time.time() - state["t0"], 1))
+            state["sittings"][-1]["epochs"] += 1
+            save_checkpoint(self.model, work, state)
+            if (a.stop_after and state["sittings"][-1]["epochs"] >= a.stop_after
+                    and epoch + 1 < state["total_epochs"] and not self.model.stop_training):
+                print(f"stopping this sitting after {a.stop_after} epochs: continue with "
+                      f"--resume {work}", file=sys.stderr, flush=True)
+                state["paused"] = True
+                self.model.stop_training = True
             if a.patience and epoch + 1 - state["best_epoch"] >= a.patience:
                 print(f"early stop: no better PublicTest accuracy for {a.patience} epochs",
                       file=sys.stderr, flush=True)
@@ -225,16 +262,20 @@ def _setup_tf(a: argparse.Namespace) -> None:
     except RuntimeError:  # TF already initialised in this process (e.g. tests): keep its pools
         pass
     keras.utils.set_random_seed(a.seed)
-    if a.bf16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    # set both ways: a previous in-process run (the recipe's stages, tests) may have left bf16 on
+    keras.mixed_precision.set_global_policy("mixed_bfloat16" if a.bf16 else "float32")
 
 
-def _datasets(a: argparse.Namespace) -> tuple[object, tuple[np.ndarray, np.ndarray], int]:
+def _datasets(a: argparse.Namespace, start_epoch: int = 0
+              ) -> tuple[object, tuple[np.ndarray, np.ndarray], int]:
     import tensorflow as tf
 
     data = Path(a.data)
     tr = load_npz(data / "train.npz", need_votes=a.soft_labels > 0)
     va = load_npz(data / "public_test.npz")
+    if a.holdout_frac > 0:  # rows kept for calibration never reach training
+        keep = ~holdout_mask(len(tr["y"]), a.holdout_frac, a.holdout_seed)
+        tr = {k: v[keep] for k, v in tr.items()}
     if a.limit:
         tr = {k: v[: a.limit] for k, v in tr.items()}
     xv, yv = preprocess_faces(va["x"]), va["y"]
@@ -246,14 +287,40 @@ def _datasets(a: argparse.Namespace) -> tuple[object, tuple[np.ndarray, np.ndarr
     batch = min(a.batch, len(x) - len(x) % 2)
     batch -= batch % 2  # odd batches segfault oneDNN on this CPU: keep them even
     ds = (tf.data.Dataset.from_tensor_slices((x, t, w))
-          .shuffle(len(x), seed=a.seed, reshuffle_each_iteration=True)
-          .batch(batch, drop_remainder=True).prefetch(2))
-    return ds, (xv, yv), len(x) // batch
+          .shuffle(len(x), seed=a.seed + start_epoch, reshuffle_each_iteration=True)
+          .batch(batch, drop_remainder=True))
+    if a.webcam_aug > 0:
+        ds = ds.map(_webcam_map(a.webcam_aug, a.seed + start_epoch, (batch, FER_SIZE, FER_SIZE, 1)))
+    return ds.prefetch(2), (xv, yv), len(x) // batch
+
+
+def _webcam_map(p: float, seed: int, shape: tuple[int, ...]) -> object:
+    """A tf.data map that runs inference.augment.webcam_batch (numpy/OpenCV) on each batch."""
+    import tensorflow as tf
+
+    from inference.augment import webcam_batch
+
+    rng = np.random.default_rng(seed)
+
+    def degrade(xb: np.ndarray) -> np.ndarray:
+        u8 = np.round(xb[..., 0] * 255.0).astype(np.uint8)
+        return (webcam_batch(u8, rng, p).astype(np.float32) / 255.0)[..., None]
+
+    def fn(x: object, t: object, w: object) -> tuple:
+        return tf.reshape(tf.numpy_function(degrade, [x], tf.float32), shape), t, w
+
+    return fn
 
 
 def main(argv: list[str] | None = None) -> int:
     """Train, keep the best-on-PublicTest epoch, export .keras + .tflite into --out."""
     a = parse_args(argv)
+    resumed = None
+    if a.resume:
+        resumed = load_state(a.resume)
+        a = argparse.Namespace(**{**vars(parse_args(["--data", "-"])), **resumed["args"],
+                                  "resume": a.resume, "work_dir": a.resume,
+                                  "stop_after": a.stop_after})  # per sitting, not saved
     _setup_tf(a)
     import keras
 
@@ -261,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(a.work_dir) if a.work_dir else out.resolve().parent / "runs" / "train"
     work.mkdir(parents=True, exist_ok=True)
-    ds, val, steps = _datasets(a)
+    ds, val, steps = _datasets(a, resumed["epoch"] if resumed else 0)
     widths = tuple(int(v) for v in a.widths.split(","))
     if a.init_from:
         core = keras.models.load_model(a.init_from, compile=False)
@@ -276,12 +343,24 @@ def main(argv: list[str] | None = None) -> int:
                     loss=keras.losses.CategoricalCrossentropy(label_smoothing=a.label_smoothing))
     print(f"params={core.count_params()} steps/epoch={steps} args={vars(a)}", file=sys.stderr)
     cb, state = make_callbacks(a, core, steps, work, out, val)
-    trainer.fit(ds, epochs=a.epochs, callbacks=[cb], verbose=0)
+    start = 0
+    if resumed:
+        iters = restore(trainer, work)
+        state.update({k: resumed[k] for k in STATE_KEYS if k != "args"})
+        state["t0"] = time.time() - resumed["seconds"]
+        start = resumed["epoch"]
+        print(f"resuming {work} at epoch {start + 1} of {state['total_epochs']} "
+              f"(optimizer step {iters})", file=sys.stderr, flush=True)
+    if start < state["total_epochs"]:
+        trainer.fit(ds, epochs=a.epochs, initial_epoch=start, callbacks=[cb], verbose=0)
+    if state.get("paused"):  # unfinished: no summary, so a recipe knows to resume this stage
+        print(json.dumps({"paused": True, "epoch": state["epoch"], "resume": str(work)}))
+        return 0
     core = keras.models.load_model(str(work / "best.keras"), compile=False)
     summary = {"best_publictest_acc": state["best"], "best_epoch": state["best_epoch"],
                "epochs_run": len(state["history"]), "train_minutes":
                round((time.time() - state["t0"]) / 60, 1), "params": core.count_params(),
-               "args": vars(a), "history": state["history"]}
+               "args": vars(a), "history": state["history"], "sittings": state["sittings"]}
     (work / "train_summary.json").write_text(json.dumps(summary, indent=1))
     if not a.no_export:
         _export(core, out, a)

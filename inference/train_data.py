@@ -85,3 +85,13 @@ def class_weights(y: np.ndarray, power: float = 0.5) -> np.ndarray:
     w = np.where(counts > 0, (counts.max() / np.maximum(counts, 1)) ** power, 0.0)
     w /= (w[y]).mean() if y.size else 1.0
     return w.astype(np.float32)
+
+
+def holdout_mask(n: int, frac: float, seed: int = 2013) -> np.ndarray:
+    """Boolean mask of the ``frac`` of ``n`` Training rows held out from training (seeded, so
+    every stage of a recipe and `classpulse calibrate` agree on the same rows)."""
+    if not 0.0 <= frac < 1.0:
+        raise ValueError(f"holdout fraction: expected 0 <= frac < 1, got {frac}")
+    mask = np.zeros(n, bool)
+    mask[np.random.default_rng(seed).permutation(n)[: round(n * frac)]] = True
+    return mask

@@ -10,23 +10,34 @@ import numpy as np
 EXPRESSIONS: tuple[str, ...] = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 NEGATIVE = frozenset({"Angry", "Disgust", "Fear", "Sad"})
 FER_SIZE = 48
+N_KEYPOINTS = 6  # BlazeFace: 2 eyes, nose, mouth, 2 ear tragions
 
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
-    """A face found in a tile, in tile pixel coordinates, with the detector's score."""
+    """A face found in a tile, in tile pixel coordinates, with the detector's score.
+
+    ``keypoints``: BlazeFace's six (x, y) points in tile pixels, in its order (eye on the image's
+    left, eye on the image's right, nose tip, mouth centre, two ear tragions), or None (Haar).
+    The crop uses the eyes to level the face (inference.face.crop_for_fer).
+    """
 
     x: int
     y: int
     w: int
     h: int
     score: float
+    keypoints: tuple[tuple[float, float], ...] | None = None
 
     def __post_init__(self) -> None:
         if self.w <= 0 or self.h <= 0:
             raise ValueError(f"FaceBox: expected positive w and h, got w={self.w} h={self.h}")
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"FaceBox.score: expected 0..1, got {self.score}")
+        kp = self.keypoints
+        if kp is not None and (len(kp) != N_KEYPOINTS or any(len(p) != 2 for p in kp)):
+            raise ValueError(f"FaceBox.keypoints: expected {N_KEYPOINTS} (x, y) pairs or None, "
+                             f"got {kp!r}")
 
 
 @dataclass(frozen=True, slots=True)

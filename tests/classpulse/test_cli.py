@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMANDS = ["run", "analyze", "demo", "dashboard", "train", "eval-model", "db", "session", "config",
-            "roster"]
-SUBCOMMANDS = ["run", "analyze", "demo", "dashboard", "train", "eval-model", "db upgrade",
-               "db prune", "session list", "session delete", "session export", "config check",
-               "session attendance", "roster import", "roster alias"]
+COMMANDS = ["run", "analyze", "check", "demo", "dashboard", "train", "eval-model", "calibrate", "db",
+            "session", "config", "roster"]
+SUBCOMMANDS = ["run", "analyze", "check", "demo", "dashboard", "train", "eval-model", "calibrate",
+               "db upgrade", "db prune", "session list", "session delete", "session export",
+               "config check", "session attendance", "roster import", "roster alias"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
