@@ -18,7 +18,7 @@ import numpy as np
 from capture.types import CameraState, Frame, GridResult, Tile
 from classpulse import adapters
 from classpulse.fallback import NoGridFallback
-from classpulse.smoothing import EmaSmoother, Sampler
+from classpulse.smoothing import EmaSmoother, Sampler, SpeakingTimer
 from inference.types import FaceBox
 from storage.records import ObservationRecord
 
@@ -80,6 +80,7 @@ class FrameProcessor:
         self.faces = 0
         self.participants: dict[str, str] = {}  # key -> display name, first-seen order
         self.fallback = NoGridFallback()  # faces on the whole frame when no grid fits
+        self.speaking = SpeakingTimer()
 
     @property
     def presence_only(self) -> bool:
@@ -132,10 +133,12 @@ class FrameProcessor:
     def _to_records(self, frame, tiles, on, boxes, face_probs, t, ts):
         face_by_order = {tile.order: box for tile, box in zip(on, boxes, strict=True)}
         seen: set[str] = set()
+        keys = [participant_key(tile, seen) for tile in tiles]
+        self.speaking.frame(t, [k for (k, _), tile in zip(keys, tiles, strict=True)
+                                if tile.is_speaker])
         states: list[tuple[str, str, np.ndarray | None]] = []
         records: list[ObservationRecord] = []
-        for tile in tiles:
-            key, display = participant_key(tile, seen)
+        for tile, (key, display) in zip(tiles, keys, strict=True):
             self.participants.setdefault(key, display)
             if not tile.camera_on:
                 state = CameraState.CAMERA_OFF.value
@@ -149,6 +152,7 @@ class FrameProcessor:
             states.append((key, state, probs))
             if not self.sampler.due(key, t):
                 continue
+            speaking_s = self.speaking.take(key)
             records.append(
                 ObservationRecord(
                     session_id=self.session_id,
@@ -159,7 +163,8 @@ class FrameProcessor:
                     camera_state=state,
                     probs=None if probs is None else tuple(float(x) for x in probs),
                     tile_order=tile.order,
-                    speaking=tile.is_speaker,
+                    speaking=tile.is_speaker or speaking_s > 0,
+                    speaking_s=speaking_s,
                 )
             )
         return states, records

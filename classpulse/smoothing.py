@@ -86,3 +86,41 @@ class Sampler:
             self._last[key] = t
             return True
         return False
+
+
+@dataclass
+class SpeakingTimer:
+    """Seconds each participant's speaker ring was on since their last stored sample.
+
+    Why: a sample every 2 s sees the ring at one instant, so a speaker who changes every second
+    would be stored as 0 or 2 s a sample (6 s off per person over a minute, measured). Every
+    processed frame adds the time since the previous processed frame to whoever is speaking in
+    it, so the stored seconds are within one frame interval of the truth at any sample rate.
+    A gap longer than ``max_gap_s`` (capture offline, a paused recording) counts as that much.
+    The very first frame has no previous one: its speakers are credited one frame spacing when
+    the second frame arrives (it then lands in their next sample).
+    """
+
+    max_gap_s: float = 5.0
+    _prev_t: float | None = None
+    _first: list[str] | None = None  # the first frame's speakers, until the spacing is known
+    _acc: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.max_gap_s <= 0:
+            raise ValueError(f"SpeakingTimer.max_gap_s: expected > 0, got {self.max_gap_s}")
+
+    def frame(self, t: float, speaking: list[str]) -> None:
+        """Credit the time since the previous frame to the keys speaking at ``t``."""
+        if self._prev_t is None:
+            self._prev_t, self._first = t, list(speaking)
+            return
+        dt = min(max(t - self._prev_t, 0.0), self.max_gap_s)
+        self._prev_t = t
+        for key in speaking + (self._first or []):
+            self._acc[key] = self._acc.get(key, 0.0) + dt
+        self._first = None
+
+    def take(self, key: str) -> float:
+        """Seconds spoken by ``key`` since the last take (and start again from zero)."""
+        return round(self._acc.pop(key, 0.0), 3)

@@ -79,7 +79,8 @@ class _Seen:
     first: float
     last: float
     cam: int
-    speak: int
+    speak_n: int  # speaking rows without seconds (a writer that stores only the flag): iv each
+    speak_s: float  # seconds of speaking the worker integrated over every processed frame
 
 
 def _session(conn, session_id: int):  # noqa: ANN001, ANN202
@@ -108,7 +109,8 @@ def _speaking_sql(dialect: str):  # noqa: ANN202
     ANALYZE statistics) prefers the wider person index and reads every row, so it is named."""
     hint = " INDEXED BY ix_observation_speaking" if dialect == "sqlite" else ""
     truth = "1" if dialect == "sqlite" else "true"
-    return text(f"SELECT session_id, participant_id, count(*) FROM observation{hint} "
+    return text(f"SELECT session_id, participant_id, count(*) - count(speaking_s), "
+                f"coalesce(sum(speaking_s), 0) FROM observation{hint} "
                 f"WHERE session_id IN :ids AND speaking = {truth} "
                 "GROUP BY session_id, participant_id").bindparams(bindparam("ids", expanding=True))
 
@@ -120,12 +122,12 @@ def _seen_by_session(conn, ids: list[int]) -> dict[int, dict[int, _Seen]]:  # no
     q = (select(o.session_id, o.participant_id, func.count(), func.min(o.t), func.max(o.t),
                 func.sum(case((o.state_code != STATE_CAMERA_OFF, 1), else_=0)))
          .where(o.session_id.in_(ids)).group_by(o.session_id, o.participant_id))
-    speak = {(int(s), int(p)): int(n) for s, p, n in
+    speak = {(int(s), int(p)): (int(n), float(secs)) for s, p, n, secs in
              conn.execute(_speaking_sql(conn.dialect.name), {"ids": ids})}
     out: dict[int, dict[int, _Seen]] = {}
     for sid, p, n, a, b, c in conn.execute(q):
         out.setdefault(int(sid), {})[int(p)] = _Seen(int(n), float(a), float(b), int(c or 0),
-                                                     speak.get((int(sid), int(p)), 0))
+                                                     *speak.get((int(sid), int(p)), (0, 0.0)))
     return out
 
 
@@ -145,12 +147,12 @@ def _merged(conn, session_id: int, pids: list[int], start: float, iv: float) -> 
     slot = ifloor((o.t - start) / iv)
     q = (select(slot, func.min(o.t), func.max(case((o.state_code != STATE_CAMERA_OFF, 1),
                                                      else_=0)),
-                func.max(case((o.speaking, 1), else_=0)))
+                func.max(case((o.speaking, func.coalesce(o.speaking_s, iv)), else_=0.0)))
          .where(o.session_id == session_id, o.participant_id.in_(pids)).group_by(slot))
     rows = conn.execute(q).all()
     ts = [float(t) for _, t, _, _ in rows]
-    return _Seen(len(rows), min(ts), max(ts), sum(int(c) for *_, c, _ in rows),
-                 sum(int(s) for *_, s in rows))
+    return _Seen(len(rows), min(ts), max(ts), sum(int(c) for *_, c, _ in rows), 0,
+                 sum(float(s) for *_, s in rows))
 
 
 def _row(name: str, on_roster: bool, seen: _Seen | None, start: float, end: float, iv: float,
@@ -158,7 +160,7 @@ def _row(name: str, on_roster: bool, seen: _Seen | None, start: float, end: floa
     if seen is None:
         return AttendanceRow(name, on_roster, "absent", None, None, 0.0, 0.0, 0.0, **extra)
     present = max(0.0, seen.n * iv - max(0.0, seen.last + iv - end))
-    cam, speak = min(seen.cam * iv, present), min(seen.speak * iv, present)
+    cam, speak = min(seen.cam * iv, present), min(seen.speak_s + seen.speak_n * iv, present)
     if present < rules.min_present_s:
         status = "absent"
     elif seen.first - start > rules.late_after_s:

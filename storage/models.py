@@ -144,6 +144,9 @@ class Observation(Base):
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     # the tile's active-speaker ring was on at this frame (participation time, attendance)
     speaking: Mapped[bool] = mapped_column(Boolean, default=False)
+    # seconds the ring was on since this participant's previous sample (integrated over every
+    # processed frame, not just the sampled one); NULL: only the flag is known (= one interval)
+    speaking_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     p_angry: Mapped[float | None] = mapped_column(Float, nullable=True)
     p_disgust: Mapped[float | None] = mapped_column(Float, nullable=True)
     p_fear: Mapped[float | None] = mapped_column(Float, nullable=True)

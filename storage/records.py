@@ -43,7 +43,8 @@ class ObservationRecord:
     camera_state: str  # one of CAMERA_STATES
     probs: tuple[float, ...] | None = None
     tile_order: int | None = None
-    speaking: bool = False  # the tile's active-speaker ring was on
+    speaking: bool = False  # the tile's active-speaker ring was on (at any frame since the last)
+    speaking_s: float | None = None  # seconds it was on since this participant's last sample
 
     def __post_init__(self) -> None:
         if self.camera_state not in CAMERA_STATES:
@@ -54,6 +55,8 @@ class ObservationRecord:
             raise ValueError(f"ObservationRecord.probs: expected 7 values, got {len(self.probs)}")
         if self.ts.tzinfo is None:
             raise ValueError("ObservationRecord.ts: expected a timezone-aware UTC datetime")
+        if self.speaking_s is not None and not self.speaking_s >= 0:
+            raise ValueError(f"ObservationRecord.speaking_s: expected >= 0, got {self.speaking_s}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 OBS_COLUMNS = (
     "session_id", "participant_id", "t", "frame_index", "camera_state", "top_expression",
-    "state_code", "confidence", "speaking", *EXPRESSION_COLUMNS,
+    "state_code", "confidence", "speaking", "speaking_s", *EXPRESSION_COLUMNS,
 )
 HEALTH_COLUMNS = (
     "session_id", "t", "fps", "dropped_frames", "tiles_found", "capture_online", "is_gallery",
@@ -66,13 +66,13 @@ def observation_row(rec: ObservationRecord, participant_id: int) -> tuple:
     if probs is None:
         return (rec.session_id, participant_id, rec.ts.timestamp(), int(rec.frame_index),
                 rec.camera_state, None, _STATE_CODE.get(rec.camera_state, STATE_FACE_NO_EXPRESSION),
-                None, bool(rec.speaking), *_NO_PROBS)
+                None, bool(rec.speaking), rec.speaking_s, *_NO_PROBS)
     p = tuple(map(float, probs))
     conf = max(p)
     top = p.index(conf)
     return (rec.session_id, participant_id, rec.ts.timestamp(), int(rec.frame_index),
             rec.camera_state, EXPRESSION_NAMES[top], _STATE_CODE.get(rec.camera_state, top),
-            conf, bool(rec.speaking), *p)
+            conf, bool(rec.speaking), rec.speaking_s, *p)
 
 
 def health_row(rec: HealthRecord) -> tuple:

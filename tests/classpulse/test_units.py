@@ -214,3 +214,22 @@ def test_capture_stage_retries_after_capture_error():
     h = HealthState(q)
     CaptureStage(Flaky(), q, stop, h, retry_s=0.01).run()
     assert len(q) == 3 and h.capture_online and q.closed
+
+
+def test_speaking_timer_integrates_every_frame_between_samples() -> None:
+    """A speaker who changes every second at 2 fps: each 2 s sample gets the seconds spoken since
+    the last one, not 0 or 2 s from the one frame it happens to see."""
+    from classpulse.smoothing import SpeakingTimer
+
+    timer = SpeakingTimer()
+    for i in range(9):  # t = 0 .. 4 s; "a" speaks in [0, 1) and [2, 3), "b" otherwise
+        t = i * 0.5
+        timer.frame(t, ["a"] if int(t) % 2 == 0 else ["b"])
+        if i == 4:  # a sample at t = 2 s: each frame stands for 0.5 s, the first one too
+            assert (timer.take("a"), timer.take("b")) == (1.5, 1.0)  # frames 0, 0.5, 2 / 1, 1.5
+    assert (timer.take("a"), timer.take("b")) == (1.0, 1.0)  # frames 2.5, 4 / 3, 3.5
+    assert timer.take("a") == 0.0  # taken: starts again from zero
+    timer.frame(100.0, ["a"])  # a 96 s gap (capture offline) counts as max_gap_s only
+    assert timer.take("a") == 5.0
+    with pytest.raises(ValueError, match="max_gap_s"):
+        SpeakingTimer(max_gap_s=0)

@@ -1,4 +1,4 @@
-"""observation.speaking; health_sample.frames_failed, frames_skipped and degraded.
+"""observation.speaking and speaking_s; health_sample.frames_failed, frames_skipped and degraded.
 
 Revision ID: 0003
 Revises: 0002
@@ -25,6 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("observation") as batch:
         batch.add_column(sa.Column("speaking", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
+        batch.add_column(sa.Column("speaking_s", sa.Float(), nullable=True))
     with op.batch_alter_table("health_sample") as batch:
         batch.add_column(sa.Column("frames_failed", sa.BigInteger(), nullable=False,
                                    server_default="0"))
@@ -40,4 +41,5 @@ def downgrade() -> None:
         batch.drop_column("frames_skipped")
         batch.drop_column("frames_failed")
     with op.batch_alter_table("observation") as batch:
+        batch.drop_column("speaking_s")
         batch.drop_column("speaking")
