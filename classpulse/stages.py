@@ -165,10 +165,14 @@ class CaptureStage:
                 if self.max_frames is not None and n >= self.max_frames:
                     return True
         except capture_error as exc:
+            if self.stop_event.is_set():
+                return True  # the worker closed the source to stop: not an outage
             log.warning("capture offline: %s", exc)
             self.health.on_capture_error(str(exc))
             return False
         except Exception as exc:
+            if self.stop_event.is_set():
+                return True
             if not self.retry:
                 raise  # a recording's generator cannot resume: run() reports it
             key = f"{type(exc).__name__} at {error_site(exc)}"

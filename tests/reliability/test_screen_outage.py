@@ -115,7 +115,8 @@ def test_screen_vanishes_30s_then_returns(tmp_path):
         assert all(err_ for _, err_ in offline), offline
         online_after = _rows(db, "select count(*) from health_sample where capture_online = 1 "
                                  "and t > ?", t_up)[0][0]
-        assert online_after >= 1
+        assert online_after >= 1, f"no capture-online health sample after the screen came back: " \
+                                  f"{around}\n{err[-3000:]}"
         assert _rows(db, "select count(*) from class_session where ended_at is null")[0][0] == 0
         assert "Traceback" not in err, err[-3000:]
         survived = True
