@@ -22,6 +22,20 @@ tk.Label(root, image=img, borderwidth=0).pack()
 root.mainloop()
 """
 
+# Run as ``python -c SHOW_AT IMAGE X Y`` with stdin and stdout piped: a borderless window the size
+# of the image at (X, Y); it prints "ready" once drawn and closes when stdin closes.
+SHOW_AT = r"""
+import sys, tkinter as tk
+root = tk.Tk()
+root.overrideredirect(True)
+img = tk.PhotoImage(file=sys.argv[1])
+root.geometry(f"{img.width()}x{img.height()}+{sys.argv[2]}+{sys.argv[3]}")
+tk.Label(root, image=img, borderwidth=0, highlightthickness=0).pack()
+root.update()
+print("ready", flush=True)
+sys.stdin.readline()
+"""
+
 
 def tk_ok() -> bool:
     try:

@@ -15,20 +15,10 @@ from capture.grid import GridDetector
 from capture.names import NameReader
 from capture.sources import CaptureError, ScreenSource
 from capture.synthetic import SyntheticGallerySource
+from tests.xwindow import SHOW_AT
 
 pytestmark = pytest.mark.slow
 
-TK_SHOW = r"""
-import sys, tkinter as tk
-root = tk.Tk()
-root.overrideredirect(True)
-img = tk.PhotoImage(file=sys.argv[1])
-root.geometry(f"{img.width()}x{img.height()}+{sys.argv[2]}+{sys.argv[3]}")
-tk.Label(root, image=img, borderwidth=0, highlightthickness=0).pack()
-root.update()
-print("ready", flush=True)
-sys.stdin.readline()
-"""
 
 
 @pytest.fixture()
@@ -43,7 +33,7 @@ def gallery_window(xvfb_display: str, tmp_path: Path):
     png = tmp_path / "gallery.png"
     cv2.imwrite(str(png), image)
     env = {**os.environ, "DISPLAY": xvfb_display}
-    proc = subprocess.Popen([sys.executable, "-c", TK_SHOW, str(png), "40", "30"], env=env,
+    proc = subprocess.Popen([sys.executable, "-c", SHOW_AT, str(png), "40", "30"], env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready", "Tk window did not come up"

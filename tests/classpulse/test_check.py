@@ -247,25 +247,11 @@ def test_lang_goes_to_the_name_reader() -> None:
     assert ocr_languages(cfg, None) in ("Latin", "eng")  # the config's "auto"
     assert Checker(cfg, "kor+eng").processor().name_reader.lang == "kor+eng"
 
-
 # ---- --screen on a real X server ---------------------------------------------------------------
-WINDOW = r"""
-import sys, tkinter as tk
-root = tk.Tk()
-root.overrideredirect(True)
-img = tk.PhotoImage(file=sys.argv[1])
-root.geometry(f"{img.width()}x{img.height()}+{sys.argv[2]}+{sys.argv[3]}")
-tk.Label(root, image=img, borderwidth=0, highlightthickness=0).pack()
-root.update()
-print("ready", flush=True)
-sys.stdin.readline()
-"""
-
-
 @pytest.fixture(scope="module")
 def screen(tmp_path_factory):
     """Xvfb 1920x1080 with a borderless Tk window at (40, 30) showing a 9-tile Zoom gallery."""
-    from tests.xwindow import free_display, tk_ok
+    from tests.xwindow import SHOW_AT, free_display, tk_ok
 
     if shutil.which("Xvfb") is None or not tk_ok():
         pytest.skip("Xvfb or tkinter not installed (apt: xvfb python3-tk)")
@@ -282,7 +268,7 @@ def screen(tmp_path_factory):
         deadline = time.monotonic() + 20
         while not Path(f"/tmp/.X11-unix/X{n}").exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        win = subprocess.Popen([sys.executable, "-c", WINDOW, str(png), "40", "30"], env=env,
+        win = subprocess.Popen([sys.executable, "-c", SHOW_AT, str(png), "40", "30"], env=env,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert win.stdout.readline().strip() == "ready", "the test window did not come up"
         yield {"DISPLAY": f":{n}"}, truth

@@ -67,19 +67,24 @@ def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_db_url() == f"sqlite:///{tmp_path / 'classpulse' / 'classpulse.db'}"
 
 
+def _session_and_participant(conn) -> None:  # noqa: ANN001
+    """Session 1 with participant 1, in raw SQL: the models may be ahead of the schema."""
+    conn.exec_driver_sql(
+        "INSERT INTO class_session (id, course, title, instructor, started_at, "
+        "presence_only, sample_interval_s, source) VALUES (1, 'C', 'T', '', "
+        "'2026-01-01 09:00:00', false, 1.0, '')"
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO participant (id, session_id, key, display_name, first_seen, last_seen) "
+        "VALUES (1, 1, 'a', 'A', '2026-01-01 09:00:00', '2026-01-01 09:00:00')"
+    )
+
+
 def test_0002_backfills_state_code_from_existing_rows(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0001")
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO class_session (id, course, title, instructor, started_at, "
-            "presence_only, sample_interval_s, source) VALUES (1, 'C', 'T', '', "
-            "'2026-01-01 09:00:00', false, 1.0, '')"
-        )
-        conn.exec_driver_sql(
-            "INSERT INTO participant (id, session_id, key, display_name, first_seen, last_seen) "
-            "VALUES (1, 1, 'a', 'A', '2026-01-01 09:00:00', '2026-01-01 09:00:00')"
-        )
+        _session_and_participant(conn)
         for f, (state, top) in enumerate([("face", "Sad"), ("face", None), ("camera_off", None),
                                           ("no_face", None), ("face", "Angry")]):
             conn.exec_driver_sql(
@@ -99,15 +104,7 @@ def test_0003_defaults_speaking_and_failure_counts_on_existing_rows(db_url: str)
     engine = make_engine(db_url)
     upgrade(engine, "0002")
     with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO class_session (id, course, title, instructor, started_at, "
-            "presence_only, sample_interval_s, source) VALUES (1, 'C', 'T', '', "
-            "'2026-01-01 09:00:00', false, 1.0, '')"
-        )
-        conn.exec_driver_sql(
-            "INSERT INTO participant (id, session_id, key, display_name, first_seen, last_seen) "
-            "VALUES (1, 1, 'a', 'A', '2026-01-01 09:00:00', '2026-01-01 09:00:00')"
-        )
+        _session_and_participant(conn)
         conn.exec_driver_sql(
             "INSERT INTO observation (session_id, participant_id, t, frame_index, camera_state, "
             "state_code) VALUES (1, 1, 1e9, 0, 'face', 7)"
