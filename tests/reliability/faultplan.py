@@ -55,7 +55,7 @@ def install(monkeypatch, plan: Plan) -> Plan:  # noqa: ANN001
     """Install fakes (through ``adapters``) that raise as ``plan`` says."""
     monkeypatch.setattr(adapters, "make_grid_detector", lambda: PlannedGrid(plan))
     monkeypatch.setattr(adapters, "make_name_reader",
-                        lambda: _wrap(plan, "names", fakes.FakeNames(), "read"))
+                        lambda lang=None: _wrap(plan, "names", fakes.FakeNames(), "read"))
     monkeypatch.setattr(adapters, "make_face_detector",
                         lambda: _wrap(plan, "faces", fakes.FakeFaces(), "detect_batch"))
     monkeypatch.setattr(adapters, "make_classifier", lambda path: _wrap(
