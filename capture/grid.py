@@ -359,38 +359,3 @@ def _fit_still_valid(image: np.ndarray, lay: _Layout) -> bool:
         return False
     return bool(len(lay.empty_pts[0]) == 0
                 or _is_bg(image, lay.empty_pts, lay.bg, lay.mode).mean() >= 0.97)
-
-
-def is_flat_tile(tile: np.ndarray, tol: int = 2, frac: float = 0.5) -> bool:
-    """Camera off: most of the tile is one flat colour (avatar/initials/name on a fill).
-    Webcam video always has sensor noise and lighting gradients. ~400 samples suffice."""
-    h, w = tile.shape[:2]
-    step = max(1, int(np.sqrt(h * w / 400)))
-    small = tile[2:-2:step, 2:-2:step].reshape(-1, 3).astype(np.int16)
-    if len(small) == 0:
-        return True
-    for cand in (small[len(small) // 7], small[len(small) // 3]):  # two pixels of the fill
-        if (np.abs(small - cand).max(axis=1) <= tol).mean() >= frac:
-            return True
-    return False
-
-
-def has_speaker_ring(tile: np.ndarray) -> bool:
-    """A uniform, saturated ring at the tile edge that differs from what is just inside.
-    Sampled at 48 points per ring: whole-edge reductions cost 0.7 ms a tile."""
-    h, w = tile.shape[:2]
-    if h < 24 or w < 24:
-        return False
-    xs = np.linspace(10, w - 11, 16).astype(int)
-    ys = np.linspace(10, h - 11, 8).astype(int)
-    one_x, one_y = np.ones(16, int), np.ones(8, int)
-    rows = np.concatenate([one_x, one_x * (h - 2), ys, ys])
-    cols = np.concatenate([xs, xs, one_y, one_y * (w - 2)])
-    inner_rows = np.concatenate([one_x * 8, one_x * (h - 9), ys, ys])
-    inner_cols = np.concatenate([xs, xs, one_y * 8, one_y * (w - 9)])
-    ring = tile[rows, cols].astype(np.float32)
-    inner = tile[inner_rows, inner_cols].astype(np.float32)
-    sat = ring.max(axis=1) - ring.min(axis=1)
-    uniform = float(ring.std(axis=0).max()) < 12
-    differs = float(np.abs(ring.mean(axis=0) - inner.mean(axis=0)).max()) > 30
-    return bool(uniform and np.median(sat) > 60 and differs)
