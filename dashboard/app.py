@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from dashboard import shell
 from dashboard.attention import AttentionConfig
 from dashboard.pages import compare, live, report
+from storage.attendance import AttendanceRules
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).parent / "assets"
@@ -33,6 +34,7 @@ class AppContext:
     engine: Engine
     attention: AttentionConfig
     refresh_ms: int
+    attendance: AttendanceRules = AttendanceRules()  # the config's [attendance] thresholds
 
 
 class _SafeBasicAuth(dash_auth.BasicAuth):
@@ -70,6 +72,7 @@ def create_app(
     password: str | None = None,
     refresh_ms: int = 2000,
     attention: AttentionConfig | None = None,
+    attendance: AttendanceRules | None = None,
 ) -> dash.Dash:
     """Build the dashboard for the database at ``db_url``. With credentials, every route
     (pages, assets, and Dash's callback endpoints) answers 401 without HTTP basic auth."""
@@ -78,7 +81,8 @@ def create_app(
     _check_credentials(username, password)
     if refresh_ms < 250:
         raise ValueError(f"refresh_ms: expected >= 250, got {refresh_ms}")
-    ctx = AppContext(make_engine(db_url), attention or AttentionConfig(), int(refresh_ms))
+    ctx = AppContext(make_engine(db_url), attention or AttentionConfig(), int(refresh_ms),
+                     attendance or AttendanceRules())
     app = dash.Dash(
         __name__,
         title="ClassPulse",
@@ -119,6 +123,7 @@ def serve(
     *,
     refresh_ms: int = 2000,
     attention: AttentionConfig | None = None,
+    attendance: AttendanceRules | None = None,
     threads: int = 8,
 ) -> None:
     """Serve the dashboard through waitress until Ctrl-C or SIGTERM. Refuses a non-loopback
@@ -139,7 +144,7 @@ def serve(
     if not 1 <= int(threads) <= 64:
         raise ValueError(f"dashboard threads: expected 1..64, got {threads}")
     app = create_app(db_url, username=username, password=password, refresh_ms=refresh_ms,
-                     attention=attention)
+                     attention=attention, attendance=attendance)
     server = make_server(app, host, int(port), int(threads))
     auth = f"basic auth as {username!r}" if username else "no login (loopback only)"
     print(f"ClassPulse dashboard on http://{host}:{port}/ ({auth}, {threads} threads)", flush=True)

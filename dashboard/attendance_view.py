@@ -110,12 +110,13 @@ def attendance_section(att: Attendance, students=None) -> html.Div:  # noqa: ANN
 
 def _render(ctx, session_id):  # noqa: ANN001, ANN202
     info = ui.picked_session(ctx.engine, session_id)
-    return render_for(ctx.engine, info.id)
+    return render_for(ctx.engine, info.id, ctx.attendance)
 
 
-def render_for(engine, session_id: int):  # noqa: ANN001, ANN201
-    """(the section, the store: session, course and each row's label)."""
-    att = session_attendance(engine, session_id)
+def render_for(engine, session_id: int, rules=None):  # noqa: ANN001, ANN201
+    """(the section, the store: session, course and each row's label). ``rules``: the
+    config's [attendance] thresholds (None: the defaults)."""
+    att = session_attendance(engine, session_id, rules)
     students = roster_students(engine, att.course) if att.has_roster else []
     labels = {i: r.name for i, r in enumerate(att.rows)}
     return attendance_section(att, students), {"session": session_id, "course": att.course,
@@ -211,4 +212,5 @@ def register_compare(app, ctx) -> None:  # noqa: ANN001
             return date.fromisoformat(v[:10]) if v else None
 
         return compare_figure(attendance_over_sessions(ctx.engine, course or None,
-                                                       instructor or None, day(start), day(end)))
+                                                       instructor or None, day(start), day(end),
+                                                       rules=ctx.attendance))

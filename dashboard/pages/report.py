@@ -250,7 +250,7 @@ def register(app, ctx) -> None:  # noqa: ANN001
             if kind == "students":
                 return {"content": exports.participants_csv(ctx.engine, sid),
                         "filename": f"classpulse-session-{sid}-participants.csv"}
-            return {"content": exports.html_report(ctx.engine, sid),
+            return {"content": exports.html_report(ctx.engine, sid, ctx.attendance),
                     "filename": f"classpulse-session-{sid}-report.html"}
         return run
 

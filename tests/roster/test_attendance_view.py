@@ -76,3 +76,26 @@ def test_html_report_and_compare_series(engine) -> None:  # noqa: ANN001
     assert series[0]["spoke_share"] == pytest.approx(2 / 6)
     assert attendance_over_sessions(engine, course="Math")[0]["session_id"] == sid
     assert len(av.compare_figure(series).data) == 3
+
+
+def test_config_thresholds_reach_the_page_and_the_html_report(engine) -> None:  # noqa: ANN001
+    """[attendance] from the config file decides "late" on the report page and in the HTML
+    report, not only in `session attendance` (Ben first shows up 600 s in)."""
+    from storage.attendance import AttendanceRules
+
+    sid = build(engine)
+    lenient = AttendanceRules(late_after_s=900.0)
+
+    def ben(section) -> str:  # noqa: ANN001
+        return repr(section).split("Ben Okafor", 1)[1].split("Tr(", 1)[0]  # Ben's table row
+
+    assert "late" in ben(av.render_for(engine, sid)[0])
+    assert "late" not in ben(av.render_for(engine, sid, lenient)[0])
+
+    def html_row(page: str) -> str:
+        section = page.split("<h2>Attendance and participation</h2>", 1)[1]
+        return section.split("Ben Okafor", 1)[1].split("</tr>", 1)[0]
+
+    assert "late" in html_row(html_report(engine, sid))
+    row = html_row(html_report(engine, sid, lenient))
+    assert "late" not in row and "present" in row
