@@ -181,18 +181,28 @@ RETRY = (lambda im: im, _small)  # other looks at a weak read: the hard crop, a 
 WEAK_CONF = 50.0  # a read whose weakest word is below this gets a second look
 
 
+def _odd(text: str) -> bool:
+    """Brackets no display name has: "[", "]", or parentheses that do not pair up."""
+    return any(c in text for c in "[]{}") or text.count("(") != text.count(")")
+
+
+def _rank(read: tuple[str, float]) -> tuple[bool, float]:
+    return (not _odd(read[0]), read[1])
+
+
 def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     """One text per label crop: a first tesseract run over all of them, then ONE more run
-    over the weak reads (empty, or a word under ``WEAK_CONF``) in ``RETRY``'s other
-    preprocessings, keeping whichever look tesseract is most confident about. Small
-    CJK glyphs and tesseract's occasional empty page ("周杰" at psm 7) are the weak ones."""
+    over the weak reads (empty, a word under ``WEAK_CONF``, or unbalanced brackets) in
+    ``RETRY``'s other preprocessings, keeping the look that is not odd and that tesseract is
+    most confident about. Small CJK glyphs, tesseract's occasional empty page ("周杰" at psm 7)
+    and a capital I read as "]" are the weak ones."""
     best = ocr_scored([_soft(im) for im in images], lang)
-    weak = [i for i, (_, conf) in enumerate(best) if conf < WEAK_CONF]
+    weak = [i for i, (text, conf) in enumerate(best) if conf < WEAK_CONF or _odd(text)]
     if weak:
         again = ocr_scored([f(images[i]) for i in weak for f in RETRY], lang)
         for j, i in enumerate(weak):
             for cand in again[j * len(RETRY):(j + 1) * len(RETRY)]:
-                if cand[0] and cand[1] > best[i][1]:
+                if cand[0] and _rank(cand) > _rank(best[i]):
                     best[i] = cand
     return [text for text, _ in best]
 
