@@ -33,7 +33,8 @@ _CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[\u0e00-\u0e7f]) (?=[\u0e
 _HALF_SQUARE = re.compile(r"\[([^\[\]()]*)\)|\(([^\[\]()]*)\]")
 _SCRIPT_PKG = {"Latin": "latn", "Cyrillic": "cyrl", "Greek": "grek", "Arabic": "arab",
                "Hebrew": "hebr", "Devanagari": "deva", "Bengali": "beng", "Tamil": "taml",
-               "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant"}
+               "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant",
+               "Vietnamese": "viet", "Thai": "thai"}
 _TSV_ROW = re.compile(r"^[1-5]\t\d+\t(-?\d+\t){8}-?[\d.]+\t")
 _LANG_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*$")
 
@@ -69,7 +70,10 @@ def installed_languages() -> frozenset[str]:
 
 
 def best_language() -> str:
-    """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'."""
+    """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'.
+
+    Not 'Latin+Vietnamese': that reads "Nguyễn" (which 'Latin' reads as "Nguyën") but turns
+    every "Łukasz" into "tukasz"; Vietnamese classes pass ``--lang Vietnamese+Latin``."""
     return "Latin" if "Latin" in installed_languages() else "eng"
 
 

@@ -100,3 +100,11 @@ def test_stray_end_glyphs_and_odd_brackets() -> None:
     assert normalize_name("«Anna Popova»") == "Anna Popova"
     assert normalize_name("[초급)강 미숙") == "(초급)강 미숙"  # a misread "(" is kept, fixed
     assert _odd("Κώστας ]ωά") and _odd("김수영(2019") and not _odd("김수영(20190777)")
+
+
+def test_vietnamese_names_need_the_vietnamese_model() -> None:
+    """'Latin' (the default) reads "Nguyễn" as "Nguyën"; ``--lang Vietnamese+Latin`` reads it."""
+    _needs("Vietnamese+Latin")
+    names = ["Nguyễn Văn An", "Trần Thị Hồng"]
+    tiles = [_label(n, "latin", "zoom", 18, flat=True) for n in names]
+    assert NameReader("Vietnamese+Latin").read_tiles(tiles) == names
