@@ -5,7 +5,8 @@ centred name of a camera-off tile), so toolbar text such as "Participants 25" or
 never become a name, and hands over dark-on-light crops (what tesseract is trained on).
 Starting tesseract costs 0.3 s or more (a CJK model is bigger), so all labels that need reading
 in a frame go through ONE tesseract process per language set (a multi-page TIFF on stdin,
-``--psm 7`` = one text line each). Reads are cached per tile position with a tolerant mask
+``--psm 7`` = one text line each), plus at most one more for the weak reads' retries
+(``read_labels``: tesseract's own word confidences pick between looks). Reads are cached per tile position with a tolerant mask
 comparison and globally by label signature, so reorders and steady frames cost no OCR.
 """
 
@@ -178,6 +179,8 @@ def _soft(image: np.ndarray) -> np.ndarray:
 
 
 def _small(image: np.ndarray) -> np.ndarray:
+    """The softened crop at 0.7x: some small CJK labels tesseract misreads or returns empty
+    at one size read right at another."""
     return cv2.resize(_soft(image), None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)
 
 
