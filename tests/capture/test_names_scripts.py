@@ -48,13 +48,14 @@ def test_every_label_style_read_in_one_tesseract_run(script: str, monkeypatch) -
     lang = SCRIPTS[script].lang
     _needs(lang)
     runs = []
-    real = names_mod.ocr_batch
-    monkeypatch.setattr(names_mod, "ocr_batch",
+    real = names_mod.ocr_scored
+    monkeypatch.setattr(names_mod, "ocr_scored",
                         lambda imgs, lg: runs.append(len(imgs)) or real(imgs, lg))
     made = [_tile(SCRIPTS[script].names[i], script, case, seed=i)
             for i, case in enumerate(CASES)]
     got = NameReader(lang).read_tiles([t for t, _ in made])
-    assert runs == [len(CASES)]  # one process for the frame's labels
+    # one process for the frame's labels, and at most one more for the weak reads' retries
+    assert runs[0] == len(CASES) and len(runs) <= 2, runs
     right = [g == truth for g, (_, truth) in zip(got, made, strict=True)]
     # rates per script and style are bench/bench_names.py's job; here: most labels, exactly
     assert sum(right) >= len(CASES) - 2, list(zip(got, [t for _, t in made], strict=True))
