@@ -34,6 +34,12 @@ MIN_W, MIN_H = 70, 40
 MAX_GAP = 30
 RING_SAT = 60  # max - min channel of a speaker ring pixel
 ASPECTS = (16 / 9,)
+INK_TOL = 4  # luma distance from the gutter that counts as tile content (camera-off cards)
+WEAK_GUTTER = 0.85  # share of gutter pixels on 3 of a weak tile's 4 sides (the 4th may be
+#                     a neighbour's speaker ring)
+WEAK_INK = 0.25  # share of content pixels inside a weak tile (a 9:16 phone: ~0.4)
+WEAK_VALUE = 0.05  # score per px of border of a weak tile: positive, far below a seen one
+WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
 
 
 @dataclass(slots=True)
@@ -49,6 +55,8 @@ class Evidence:
     ptop: np.ndarray  # (H+1,) hits per boundary row
     pbot: np.ndarray
     exact: Evidence | None = None  # the same without the 1 px widening, for refinement
+    gut: np.ndarray | None = None  # (H+1, W+1) integral of gutter-coloured pixels
+    ink: np.ndarray | None = None  # (H+1, W+1) integral of content pixels (INK_TOL)
 
     def row_cum(self, which: np.ndarray, y: int) -> np.ndarray:
         """Cumulative hits along boundary row ``y`` (length W+1)."""
@@ -129,8 +137,10 @@ def evidence(gray: np.ndarray, bg_luma: float, sat: np.ndarray | None = None) ->
         full[:, 2:w - 1] = m & 1
         raw.append(cv2.integral(full))
         maps.append(cv2.integral(cv2.dilate(full, np.ones((1, 3), np.uint8))))
-    exact = Evidence((h, w), *raw, prof[0], prof[1])
-    return Evidence((h, w), *maps, prof[0], prof[1], exact)
+    gi = cv2.integral(cv2.compare(dev, GUTTER_TOL, cv2.CMP_LE) & 1)
+    ii = cv2.integral(cv2.compare(dev, INK_TOL, cv2.CMP_GT) & 1)
+    exact = Evidence((h, w), *raw, prof[0], prof[1], None, gi, ii)
+    return Evidence((h, w), *maps, prof[0], prof[1], exact, gi, ii)
 
 
 def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
@@ -166,6 +176,40 @@ def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
     n = W - w + 1
     hits = (top[w - ix:w - ix + n] - top[ix:ix + n]) + (bot[w - ix:w - ix + n] - bot[ix:ix + n])
     return hits.astype(np.float32) + lp[:n] + rp[w:w + n]
+
+
+def _box_sums(ii: np.ndarray, y0: int, y1: int, x0: int, bw: int, n: int) -> np.ndarray:
+    """Sums of the integral ``ii`` over boxes [y0, y1) x [x0 + i, x0 + i + bw) for i < n;
+    the caller keeps every box inside the frame."""
+    band = (ii[y1] - ii[y0]).astype(np.float32)
+    return band[x0 + bw:x0 + bw + n] - band[x0:x0 + n]
+
+
+def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
+    """Per x (0..W-w): does a ``w x h`` tile at (x, t) show the weaker evidence that holds
+    where edges do not (pillarboxed phones, dark video, camera-off cards near the gutter
+    colour): gutter pixels in the middle of the gap on at least 3 sides (a neighbour's
+    speaker ring may fill the 4th), and content inside. False where a strip leaves the frame."""
+    H, W = ev.shape
+    n = W - w + 1
+    out = np.zeros(n, bool)
+    if ev.gut is None or ev.ink is None:
+        return out
+    d = max(1, min(2, g))
+    o = max(0, (g - d) // 2)  # the gap's middle: blur bleeds into the px next to a tile
+    e = o + d
+    if t - e < 0 or t + h + e > H or n - 2 * e <= 0:
+        return out
+    lo, m = e, n - 2 * e  # x range whose strips stay inside the frame
+    sides = (_box_sums(ev.gut, t - e, t - o, lo, w, m) / (d * w),
+             _box_sums(ev.gut, t + h + o, t + h + e, lo, w, m) / (d * w),
+             _box_sums(ev.gut, t, t + h, lo - e, d, m) / (d * h),
+             _box_sums(ev.gut, t, t + h, lo + w + o, d, m) / (d * h))
+    clear = sum((s >= WEAK_GUTTER).astype(np.int8) for s in sides)
+    ix, iy = max(1, w // 10), max(1, h // 10)
+    ink = _box_sums(ev.ink, t + iy, t + h - iy, lo + ix, w - 2 * ix, m)
+    out[lo:lo + m] = (clear >= 3) & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))
+    return out
 
 
 def tile_length(w: int, h: int) -> float:
@@ -214,6 +258,7 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     while t + k * (h + g) + h < H and k < max_rows:
         y = t + k * (h + g)
         tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
+        tv = np.where(weak_tiles(ev, y, h, w, g), np.maximum(tv, WEAK_VALUE * length), tv)
         rows = np.full((cmax, W + 1), -np.inf, np.float32)
         acc = np.zeros(0, np.float32)
         for c in range(1, cmax + 1):
@@ -230,23 +275,32 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     if not table:
         return -np.inf, [], 0.0
     a = np.stack(table)  # (K, cmax, W+1)
-    last = np.maximum.accumulate(a, axis=1)  # best last row with at most C tiles
+    # each row is centred on its own in whole pixels, so a last row whose span differs in
+    # parity from the full rows' may sit 1 px off their common centre
+    a1 = a.copy()
+    a1[:, :, 1:] = np.maximum(a1[:, :, 1:], a[:, :, :-1])
+    a1[:, :, :-1] = np.maximum(a1[:, :, :-1], a[:, :, 1:])
+    last = np.maximum.accumulate(a1, axis=1)  # best last row with at most C tiles
     full = np.cumsum(a, axis=0)  # rows 0..k all with C tiles
     total = last.copy()
     total[1:] = full[:-1] + last[1:]
     total = np.nan_to_num(total, nan=-np.inf)
     k_last, c_idx, cx = np.unravel_index(int(np.argmax(total)), total.shape)
     score = float(total[k_last, c_idx, cx])
-    counts = [c_idx + 1] * k_last + [int(np.argmax(a[k_last, :c_idx + 1, cx])) + 1]
+    counts = [c_idx + 1] * k_last + [int(np.argmax(a1[k_last, :c_idx + 1, cx])) + 1]
+    near = [x for x in (cx, cx - 1, cx + 1) if 0 <= x <= W]
+    dx = max(near, key=lambda x: a[k_last, counts[-1] - 1, x]) - cx
     boxes: list[Box] = []
     hits = 0.0
     for r, c in enumerate(counts):
-        x0 = cx - (c * w + (c - 1) * g) // 2
+        x0 = cx + (dx if r == k_last else 0) - (c * w + (c - 1) * g) // 2
         y = t + r * (h + g)
         row_hits = tile_hits(ev, y, h, w)
+        weak = weak_tiles(ev, y, h, w, g)
         for i in range(c):
             boxes.append(Box(int(x0 + i * p), int(y), w, h))
-            hits += float(row_hits[x0 + i * p])
+            x = x0 + i * p
+            hits += max(float(row_hits[x]), WEAK_SHARE * length * weak[x])
     return score, boxes, hits
 
 
@@ -289,16 +343,32 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
         params = (t, h, w, g)
     if best is None or params is None:
         return None
+    params, best = _refine(ev, params, best, min_tiles)
     t, h, w, g = params
     k = 1
+    grew = False
     while t - k * (h + g) >= 0:  # the pair found may be a later row: try starting higher up
         score, boxes, hits = fit_rows(ev, t - k * (h + g), h, w, g)
         if score > best.score and len(boxes) >= min_tiles:
             best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
-            params = (t - k * (h + g), h, w, g)
+            params, grew = (t - k * (h + g), h, w, g), True
         k += 1
-    boxes = refine(ev, *params)
-    return Fit(boxes, best.score, best.quality, best.gap) if len(boxes) >= min_tiles else best
+    if grew:
+        params, best = _refine(ev, params, best, min_tiles)
+    return best if len(best.boxes) >= min_tiles else None
+
+
+def _refine(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tiles: int
+            ) -> tuple[tuple[int, int, int, int], Fit]:
+    """``refine`` as a Fit (scored on the widened maps, like the hypotheses): pixel-exact
+    boxes before extending the grid upwards (a 1 px error in width and gap puts the row
+    above 2 px off) and after."""
+    boxes, new = refine(ev, *params)
+    if len(boxes) < min_tiles:
+        return params, best
+    t, h, w, g = new
+    score, _, hits = fit_rows(ev, t, h, w, g)
+    return new, Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
 
 
 def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
@@ -314,7 +384,8 @@ def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
     return full / max(1, len(boxes))
 
 
-def refine(ev: Evidence, t: int, h: int, w: int, g: int) -> list[Box]:
+def refine(ev: Evidence, t: int, h: int, w: int, g: int
+           ) -> tuple[list[Box], tuple[int, int, int, int]]:
     """Pixel-exact boxes: the widened maps tolerate 1 px errors (16:9 rounding, blur), so
     move top, height, width and gap by 1 px while the exact maps score better."""
     ex = ev.exact
@@ -339,4 +410,4 @@ def refine(ev: Evidence, t: int, h: int, w: int, g: int) -> list[Box]:
                     best, cur, improved = res, cand, True
         if not improved:
             break
-    return best[1]
+    return best[1], (cur[0], cur[1], cur[2], cur[3])
