@@ -33,7 +33,11 @@ ALPHA = 0.5  # weight of border length without evidence
 MIN_W, MIN_H = 70, 40
 MAX_GAP = 30
 RING_SAT = 60  # max - min channel of a speaker ring pixel
+COLOUR_STEP = 40  # max channel step from a ring into video of the ring's luma
+RING_MAX = 13  # px: the thickest speaker ring (6 px at 200 %, blurred)
 ASPECTS = (16 / 9,)
+ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a window edge or a
+#                    tile plus the chrome above it is not
 INK_TOL = 4  # luma distance from the gutter that counts as tile content (camera-off cards)
 WEAK_GUTTER = 0.85  # share of gutter pixels on 3 of a weak tile's 4 sides (the 4th may be
 #                     a neighbour's speaker ring)
@@ -79,13 +83,16 @@ def luma(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def _steps(dev: np.ndarray, axis: int, thin: tuple[np.ndarray, np.ndarray] | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """(rising, falling) boundary masks for boundaries 2..n-2 along ``axis`` of ``dev`` (luma
     distance from the gutter): the 2 px outside (before / after) are gutter, the 2 px inside
     deviate at least EDGE_T more, and so does the first inside pixel from the last outside one
-    (which puts the boundary on the exact pixel, not one early, under blur)."""
+    (which puts the boundary on the exact pixel, not one early, under blur). Where the 2 px
+    inside start a thin saturated band (``thin``, from _thin_bands along the axis: a speaker
+    ring), the step is the ring's outer edge, no tile's."""
     if axis == 1:
-        rise, fall = _steps(np.ascontiguousarray(dev.T), 0)
+        rise, fall = _steps(np.ascontiguousarray(dev.T), 0, thin)
         return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
     s = cv2.add(dev[:-1], dev[1:], dtype=cv2.CV_16U)  # s[y] = dev[y] + dev[y+1]
     a, b = s[:-2], s[2:]  # rows y-2,y-1 and y,y+1 for boundary y
@@ -95,37 +102,85 @@ def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
             & cv2.compare(q - p, EDGE_T, cv2.CMP_GE))
     fall = (cv2.compare(b, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(a, b), step, cv2.CMP_GE)
             & cv2.compare(p - q, EDGE_T, cv2.CMP_GE))
+    if thin is not None:
+        down, up = thin
+        rise &= ~(down[2:-1] & down[3:])
+        fall &= ~(up[1:-2] & up[:-3])
     return rise, fall
 
 
-def _ring_steps(gray: np.ndarray, sat: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Boundaries whose outside is a speaker ring instead of gutter: the 2 px outside are
-    saturated (RING_SAT) and of one luma, and the inside steps away from them. Without this
+def _thin_bands(sat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Saturated pixels whose saturated run downwards (first) / upwards (second) ends within
+    RING_MAX px: a speaker ring is a thin line of one saturated colour, while saturated video
+    at a tile's edge goes on into the tile."""
+    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
+    k = np.ones((RING_MAX + 2, 1), np.uint8)
+    down = hot & ~cv2.erode(hot, k, anchor=(0, 0))
+    up = hot & ~cv2.erode(hot, k, anchor=(0, RING_MAX + 1))
+    return down, up
+
+
+def _ring_steps(gray: np.ndarray, sat: np.ndarray, hue: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Row boundaries whose outside is a speaker ring instead of gutter: the 2 px outside are
+    saturated (RING_SAT) and of one luma, and the inside steps away from them: in luma, or in
+    colour (``hue``: colourful video can match the ring's luma and saturation). Without this
     a ringed tile shows no border at all and a 2-tile call with one speaker is no grid."""
-    if axis == 1:
-        rise, fall = _ring_steps(np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T), 0)
-        return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
     g = gray.astype(np.int16)
     hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
     pair = hot[:-1] & hot[1:] & cv2.compare(np.abs(g[:-1] - g[1:]), 6, cv2.CMP_LE)
     p, q = g[1:-2], g[2:-1]  # rows y-1 and y for boundary y
     step = cv2.compare(np.abs(q - p), 2 * EDGE_T, cv2.CMP_GE)
-    rise = pair[:-2] & step & ~hot[2:-1]  # ring above (rows y-2, y-1), tile from row y
-    fall = pair[2:] & step & ~hot[1:-2]
-    return rise, fall
+    rise = step & ~hot[2:-1]
+    fall = step & ~hot[1:-2]
+    if hue is not None:
+        rise, fall = rise | hue, fall | hue
+    return pair[:-2] & rise, pair[2:] & fall  # ring above (rows y-2, y-1) / below
 
 
-def evidence(gray: np.ndarray, bg_luma: float, sat: np.ndarray | None = None) -> Evidence:
+def _colour_steps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mask where the largest channel difference between BGR images ``a`` and ``b`` reaches
+    COLOUR_STEP (cv2, not numpy: this runs on whole frames)."""
+    c = cv2.split(cv2.absdiff(a, b))
+    return cv2.compare(cv2.max(cv2.max(c[0], c[1]), c[2]), COLOUR_STEP, cv2.CMP_GE)
+
+
+@dataclass(frozen=True, slots=True)
+class Rings:
+    """What the speaker ring contributes, computed once per frame (it does not depend on the
+    gutter colour tried): ring-to-tile steps per axis and thin saturated bands per axis."""
+
+    rows: tuple[np.ndarray, np.ndarray]
+    cols: tuple[np.ndarray, np.ndarray]
+    thin_rows: tuple[np.ndarray, np.ndarray]
+    thin_cols: tuple[np.ndarray, np.ndarray]
+
+
+def rings(gray: np.ndarray, sat: np.ndarray, bgr: np.ndarray | None = None) -> Rings:
+    """The Rings of one frame; ``bgr`` adds colour steps (tile video of the ring's luma)."""
+    gt, st = np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T)
+    hr = hc = None
+    if bgr is not None:
+        hr = _colour_steps(bgr[1:-2], bgr[2:-1])
+        hc = np.ascontiguousarray(_colour_steps(bgr[:, 1:-2], bgr[:, 2:-1]).T)
+    rr = _ring_steps(gray, sat, hr)
+    rc = tuple(np.ascontiguousarray(m.T) for m in _ring_steps(gt, st, hc))
+    return Rings(rr, (rc[0], rc[1]), _thin_bands(sat), _thin_bands(st))
+
+
+def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evidence:
     """Boundary maps of ``gray`` (uint8 luma) against the gutter luma, as integral images of
     the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps."""
     h, w = gray.shape
     dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
     maps, raw, prof = [], [], []
-    rows, cols = _steps(dev, 0), _steps(dev, 1)
-    if sat is not None:
-        rr, rc = _ring_steps(gray, sat, 0), _ring_steps(gray, sat, 1)
-        rows = tuple(a | b for a, b in zip(rows, rr, strict=True))
-        cols = tuple(a | b for a, b in zip(cols, rc, strict=True))
+    if ring is None:
+        rows, cols = _steps(dev, 0), _steps(dev, 1)
+    else:
+        rows = tuple(a | b for a, b in zip(_steps(dev, 0, ring.thin_rows), ring.rows,
+                                           strict=True))
+        cols = tuple(a | b for a, b in zip(_steps(dev, 1, ring.thin_cols), ring.cols,
+                                           strict=True))
     for m in rows:  # boundary y = 2..h-2 <- index y-2
         full = np.zeros((h + 1, w), np.uint8)
         full[2:h - 1] = m & 1
@@ -178,17 +233,16 @@ def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
     return hits.astype(np.float32) + lp[:n] + rp[w:w + n]
 
 
-def _box_sums(ii: np.ndarray, y0: int, y1: int, x0: int, bw: int, n: int) -> np.ndarray:
-    """Sums of the integral ``ii`` over boxes [y0, y1) x [x0 + i, x0 + i + bw) for i < n;
-    the caller keeps every box inside the frame."""
-    band = (ii[y1] - ii[y0]).astype(np.float32)
-    return band[x0 + bw:x0 + bw + n] - band[x0:x0 + n]
+def _box_sums(band: np.ndarray, x0: int, bw: int, n: int) -> np.ndarray:
+    """Sums over boxes [x0 + i, x0 + i + bw) for i < n of a band ``ii[y1] - ii[y0]`` of an
+    integral image (the box rows); the caller keeps every box inside the frame."""
+    return (band[x0 + bw:x0 + bw + n] - band[x0:x0 + n]).astype(np.float32)
 
 
 def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     """Per x (0..W-w): does a ``w x h`` tile at (x, t) show the weaker evidence that holds
     where edges do not (pillarboxed phones, dark video, camera-off cards near the gutter
-    colour): gutter pixels in the middle of the gap on at least 3 sides (a neighbour's
+    colour): gutter pixels in the gap on at least 3 sides (a neighbour's
     speaker ring may fill the 4th), and content inside. False where a strip leaves the frame."""
     H, W = ev.shape
     n = W - w + 1
@@ -196,18 +250,19 @@ def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     if ev.gut is None or ev.ink is None:
         return out
     d = max(1, min(2, g))
-    o = max(0, (g - d) // 2)  # the gap's middle: blur bleeds into the px next to a tile
+    o = 1 if g >= 3 else 0  # blur bleeds into the px next to a tile; a maximised window
+    #                         leaves only a few px between the outer tiles and the frame edge
     e = o + d
     if t - e < 0 or t + h + e > H or n - 2 * e <= 0:
         return out
     lo, m = e, n - 2 * e  # x range whose strips stay inside the frame
-    sides = (_box_sums(ev.gut, t - e, t - o, lo, w, m) / (d * w),
-             _box_sums(ev.gut, t + h + o, t + h + e, lo, w, m) / (d * w),
-             _box_sums(ev.gut, t, t + h, lo - e, d, m) / (d * h),
-             _box_sums(ev.gut, t, t + h, lo + w + o, d, m) / (d * h))
+    mid = ev.gut[t + h] - ev.gut[t]
+    sides = (_box_sums(ev.gut[t - o] - ev.gut[t - e], lo, w, m) / (d * w),
+             _box_sums(ev.gut[t + h + e] - ev.gut[t + h + o], lo, w, m) / (d * w),
+             _box_sums(mid, lo - e, d, m) / (d * h), _box_sums(mid, lo + w + o, d, m) / (d * h))
     clear = sum((s >= WEAK_GUTTER).astype(np.int8) for s in sides)
     ix, iy = max(1, w // 10), max(1, h // 10)
-    ink = _box_sums(ev.ink, t + iy, t + h - iy, lo + ix, w - 2 * ix, m)
+    ink = _box_sums(ev.ink[t + h - iy] - ev.ink[t + iy], lo + ix, w - 2 * ix, m)
     out[lo:lo + m] = (clear >= 3) & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))
     return out
 
@@ -230,7 +285,7 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     gaps: dict[int, float] = {}
     for lx in ls:
         for rx in rs:
-            if 1.3 * h <= rx - lx <= 1.9 * h:
+            if any(abs(rx - lx - a * h) <= ASPECT_TOL * a * h for a in ASPECTS):
                 pairs[rx - lx] = pairs.get(rx - lx, 0.0) + lp[lx] + rp[rx]
             if 0 < lx - rx <= MAX_GAP:
                 gaps[lx - rx] = gaps.get(lx - rx, 0.0) + lp[lx] + rp[rx]
@@ -243,12 +298,13 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     return support, sorted(x for x in widths if x >= MIN_W), gap_list
 
 
-def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
-             ) -> tuple[float, list[Box], float]:
+def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
+             weak: bool = True) -> tuple[float, list[Box], float]:
     """Best centred grid with tile ``w x h``, gap ``g`` and first row top ``t``:
     (score, boxes, hits). Every row but the last has the same count C, the last 1..C, and
     all rows share one centre: dropping a dark tile from each end of a full row would keep
-    the centring, so counts are not chosen row by row."""
+    the centring, so counts are not chosen row by row. ``weak``: tiles that show only the
+    weaker evidence (weak_tiles) count a little; off for ranking hypotheses by their edges."""
     H, W = ev.shape
     p = w + g
     cmax = max(1, min((W + g) // p, 16))
@@ -258,7 +314,8 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     while t + k * (h + g) + h < H and k < max_rows:
         y = t + k * (h + g)
         tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
-        tv = np.where(weak_tiles(ev, y, h, w, g), np.maximum(tv, WEAK_VALUE * length), tv)
+        if weak:
+            tv = np.where(weak_tiles(ev, y, h, w, g), np.maximum(tv, WEAK_VALUE * length), tv)
         rows = np.full((cmax, W + 1), -np.inf, np.float32)
         acc = np.zeros(0, np.float32)
         for c in range(1, cmax + 1):
@@ -277,9 +334,7 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     a = np.stack(table)  # (K, cmax, W+1)
     # each row is centred on its own in whole pixels, so a last row whose span differs in
     # parity from the full rows' may sit 1 px off their common centre
-    a1 = a.copy()
-    a1[:, :, 1:] = np.maximum(a1[:, :, 1:], a[:, :, :-1])
-    a1[:, :, :-1] = np.maximum(a1[:, :, :-1], a[:, :, 1:])
+    a1 = cv2.dilate(a.reshape(-1, W + 1), np.ones((1, 3), np.uint8)).reshape(a.shape)
     last = np.maximum.accumulate(a1, axis=1)  # best last row with at most C tiles
     full = np.cumsum(a, axis=0)  # rows 0..k all with C tiles
     total = last.copy()
@@ -296,11 +351,11 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
         x0 = cx + (dx if r == k_last else 0) - (c * w + (c - 1) * g) // 2
         y = t + r * (h + g)
         row_hits = tile_hits(ev, y, h, w)
-        weak = weak_tiles(ev, y, h, w, g)
+        seen_weak = weak_tiles(ev, y, h, w, g)
         for i in range(c):
             boxes.append(Box(int(x0 + i * p), int(y), w, h))
             x = x0 + i * p
-            hits += max(float(row_hits[x]), WEAK_SHARE * length * weak[x])
+            hits += max(float(row_hits[x]), WEAK_SHARE * length * seen_weak[x])
     return score, boxes, hits
 
 
@@ -311,10 +366,16 @@ def saturation(image: np.ndarray) -> np.ndarray:
 
 
 def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10,
-        sat: np.ndarray | None = None) -> Fit | None:
+        sat: np.ndarray | None = None, min_area: float = 0.0,
+        ring: Rings | None = None) -> Fit | None:
     """The best layout hypothesis for one background luma, or None. ``sat`` (saturation)
-    lets speaker rings count as a tile's outside."""
-    ev = evidence(gray, bg_luma, sat)
+    or ``ring`` (``rings`` of the frame, computed once for all gutter colours tried) lets
+    speaker rings count as a tile's outside. Hypotheses whose tiles cover less than
+    ``min_area`` px are skipped before they can hide the real grid: a gallery fills its
+    window, a row of taskbar or toolbar icons does not."""
+    if ring is None and sat is not None:
+        ring = rings(gray, sat)
+    ev = evidence(gray, bg_luma, ring)
     H, W = ev.shape
     floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
     tops, bots = peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
@@ -327,7 +388,7 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
                 for w in widths:
                     for g in gaps:
                         if w <= 0.99 * W:
-                            one = fit_rows(ev, t, h, w, g, max_rows=1)[0]
+                            one = fit_rows(ev, t, h, w, g, max_rows=1, weak=False)[0]
                             pairs.append((one / h, t, h, w, g))
     pairs.sort(key=lambda x: -x[0])
     by_raw = sorted(pairs, key=lambda x: -x[0] * x[2])  # big tiles: raw score
@@ -338,6 +399,8 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     for _, t, h, w, g in chosen:
         score, boxes, hits = fit_rows(ev, t, h, w, g)
         if len(boxes) < min_tiles or (best is not None and score <= best.score):
+            continue
+        if len(boxes) * w * h < min_area:
             continue
         best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
         params = (t, h, w, g)
@@ -371,14 +434,41 @@ def _refine(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tile
     return new, Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
 
 
+def gaps_clear(gray: np.ndarray, sat: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
+    """Share of gutter-coloured (or speaker-ring) pixels along the middle of the gaps between
+    neighbouring tiles (1.0 when there is no gap). The apps draw every gap in the gutter
+    colour; a "grid" whose gutter is a white title bar has dark window pixels between its
+    tiles."""
+    ok = n = 0
+    for a in boxes:
+        for b in boxes:
+            right = abs(a.y - b.y) <= 2 and 0 <= b.x - a.x - a.w <= MAX_GAP
+            below = abs(a.x - b.x) <= a.w // 2 and 0 <= b.y - a.y - a.h <= MAX_GAP
+            if right:
+                x = (a.x + a.w + b.x) // 2
+                ys = np.arange(a.y + a.h // 10, a.y + a.h - a.h // 10)
+                xs = np.full_like(ys, x)
+            elif below:
+                y = (a.y + a.h + b.y) // 2
+                xs = np.arange(max(a.x, b.x) + a.w // 10, min(a.x, b.x) + a.w - a.w // 10)
+                ys = np.full_like(xs, y)
+            else:
+                continue
+            px = np.abs(gray[ys, xs].astype(np.float32) - bg_luma) <= 1.5 * GUTTER_TOL
+            ok += int((px | (sat[ys, xs] >= RING_SAT)).sum())
+            n += len(xs)
+    return ok / n if n else 1.0
+
+
 def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
     """Mean share of the tiles' insides that is NOT gutter-coloured. Tiles show video or a card
     in another colour; text, icons and slide elements that happen to line up show their
-    background inside, and are no gallery."""
+    background inside, and are no gallery. Sampled in the middle third of the width: a
+    pillarboxed phone or 4:3 camera fills only that, between bars of the gutter colour."""
     full = 0.0
     for b in boxes:
         ys = np.linspace(b.y + b.h * 0.1, b.y + b.h * 0.9, 7).astype(int)
-        xs = np.linspace(b.x + b.w * 0.1, b.x + b.w * 0.9, 9).astype(int)
+        xs = np.linspace(b.x + b.w * 0.36, b.x + b.w * 0.64, 5).astype(int)
         px = gray[ys[:, None], xs[None, :]].astype(np.float32)
         full += 1.0 - (np.abs(px - bg_luma) <= GUTTER_TOL).mean()
     return full / max(1, len(boxes))
