@@ -290,7 +290,7 @@ class GridDetector:
         (chrome bars and camera-off cards can outnumber the gutter)."""
         gray = layout_fit.luma(image)
         sat = layout_fit.saturation(image)
-        ring = layout_fit.rings(gray, sat, image)
+        ring = layout_fit.rings(gray, sat)
         best, best_bg, seen = None, None, []
         for bg in cands[:3]:
             bl = _luma_of(bg)

@@ -33,8 +33,6 @@ ALPHA = 0.5  # weight of border length without evidence
 MIN_W, MIN_H = 70, 40
 MAX_GAP = 30
 RING_SAT = 60  # max - min channel of a speaker ring pixel
-COLOUR_STEP = 40  # max channel step from a ring into video of the ring's luma
-RING_MAX = 13  # px: the thickest speaker ring (6 px at 200 %, blurred)
 ASPECTS = (16 / 9,)
 ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a window edge or a
 #                    tile plus the chrome above it is not
@@ -83,16 +81,13 @@ def luma(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def _steps(dev: np.ndarray, axis: int, thin: tuple[np.ndarray, np.ndarray] | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """(rising, falling) boundary masks for boundaries 2..n-2 along ``axis`` of ``dev`` (luma
     distance from the gutter): the 2 px outside (before / after) are gutter, the 2 px inside
     deviate at least EDGE_T more, and so does the first inside pixel from the last outside one
-    (which puts the boundary on the exact pixel, not one early, under blur). Where the 2 px
-    inside start a thin saturated band (``thin``, from _thin_bands along the axis: a speaker
-    ring), the step is the ring's outer edge, no tile's."""
+    (which puts the boundary on the exact pixel, not one early, under blur)."""
     if axis == 1:
-        rise, fall = _steps(np.ascontiguousarray(dev.T), 0, thin)
+        rise, fall = _steps(np.ascontiguousarray(dev.T), 0)
         return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
     s = cv2.add(dev[:-1], dev[1:], dtype=cv2.CV_16U)  # s[y] = dev[y] + dev[y+1]
     a, b = s[:-2], s[2:]  # rows y-2,y-1 and y,y+1 for boundary y
@@ -102,70 +97,37 @@ def _steps(dev: np.ndarray, axis: int, thin: tuple[np.ndarray, np.ndarray] | Non
             & cv2.compare(q - p, EDGE_T, cv2.CMP_GE))
     fall = (cv2.compare(b, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(a, b), step, cv2.CMP_GE)
             & cv2.compare(p - q, EDGE_T, cv2.CMP_GE))
-    if thin is not None:
-        down, up = thin
-        rise &= ~(down[2:-1] & down[3:])
-        fall &= ~(up[1:-2] & up[:-3])
     return rise, fall
 
 
-def _thin_bands(sat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Saturated pixels whose saturated run downwards (first) / upwards (second) ends within
-    RING_MAX px: a speaker ring is a thin line of one saturated colour, while saturated video
-    at a tile's edge goes on into the tile."""
-    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
-    k = np.ones((RING_MAX + 2, 1), np.uint8)
-    down = hot & ~cv2.erode(hot, k, anchor=(0, 0))
-    up = hot & ~cv2.erode(hot, k, anchor=(0, RING_MAX + 1))
-    return down, up
-
-
-def _ring_steps(gray: np.ndarray, sat: np.ndarray, hue: np.ndarray | None
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _ring_steps(gray: np.ndarray, sat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row boundaries whose outside is a speaker ring instead of gutter: the 2 px outside are
-    saturated (RING_SAT) and of one luma, and the inside steps away from them: in luma, or in
-    colour (``hue``: colourful video can match the ring's luma and saturation). Without this
+    saturated (RING_SAT) and of one luma, and the inside steps away from them. Without this
     a ringed tile shows no border at all and a 2-tile call with one speaker is no grid."""
     g = gray.astype(np.int16)
     hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
     pair = hot[:-1] & hot[1:] & cv2.compare(np.abs(g[:-1] - g[1:]), 6, cv2.CMP_LE)
     p, q = g[1:-2], g[2:-1]  # rows y-1 and y for boundary y
     step = cv2.compare(np.abs(q - p), 2 * EDGE_T, cv2.CMP_GE)
-    rise = step & ~hot[2:-1]
-    fall = step & ~hot[1:-2]
-    if hue is not None:
-        rise, fall = rise | hue, fall | hue
-    return pair[:-2] & rise, pair[2:] & fall  # ring above (rows y-2, y-1) / below
-
-
-def _colour_steps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Mask where the largest channel difference between BGR images ``a`` and ``b`` reaches
-    COLOUR_STEP (cv2, not numpy: this runs on whole frames)."""
-    c = cv2.split(cv2.absdiff(a, b))
-    return cv2.compare(cv2.max(cv2.max(c[0], c[1]), c[2]), COLOUR_STEP, cv2.CMP_GE)
+    rise = pair[:-2] & step & ~hot[2:-1]  # ring above (rows y-2, y-1), tile from row y
+    fall = pair[2:] & step & ~hot[1:-2]
+    return rise, fall
 
 
 @dataclass(frozen=True, slots=True)
 class Rings:
     """What the speaker ring contributes, computed once per frame (it does not depend on the
-    gutter colour tried): ring-to-tile steps per axis and thin saturated bands per axis."""
+    gutter colour tried): ring-to-tile steps per axis."""
 
     rows: tuple[np.ndarray, np.ndarray]
     cols: tuple[np.ndarray, np.ndarray]
-    thin_rows: tuple[np.ndarray, np.ndarray]
-    thin_cols: tuple[np.ndarray, np.ndarray]
 
 
-def rings(gray: np.ndarray, sat: np.ndarray, bgr: np.ndarray | None = None) -> Rings:
-    """The Rings of one frame; ``bgr`` adds colour steps (tile video of the ring's luma)."""
-    gt, st = np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T)
-    hr = hc = None
-    if bgr is not None:
-        hr = _colour_steps(bgr[1:-2], bgr[2:-1])
-        hc = np.ascontiguousarray(_colour_steps(bgr[:, 1:-2], bgr[:, 2:-1]).T)
-    rr = _ring_steps(gray, sat, hr)
-    rc = tuple(np.ascontiguousarray(m.T) for m in _ring_steps(gt, st, hc))
-    return Rings(rr, (rc[0], rc[1]), _thin_bands(sat), _thin_bands(st))
+def rings(gray: np.ndarray, sat: np.ndarray) -> Rings:
+    """The Rings of one frame."""
+    rc = _ring_steps(np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T))
+    return Rings(_ring_steps(gray, sat), (np.ascontiguousarray(rc[0].T),
+                                          np.ascontiguousarray(rc[1].T)))
 
 
 def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evidence:
@@ -177,10 +139,8 @@ def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evi
     if ring is None:
         rows, cols = _steps(dev, 0), _steps(dev, 1)
     else:
-        rows = tuple(a | b for a, b in zip(_steps(dev, 0, ring.thin_rows), ring.rows,
-                                           strict=True))
-        cols = tuple(a | b for a, b in zip(_steps(dev, 1, ring.thin_cols), ring.cols,
-                                           strict=True))
+        rows = tuple(a | b for a, b in zip(_steps(dev, 0), ring.rows, strict=True))
+        cols = tuple(a | b for a, b in zip(_steps(dev, 1), ring.cols, strict=True))
     for m in rows:  # boundary y = 2..h-2 <- index y-2
         full = np.zeros((h + 1, w), np.uint8)
         full[2:h - 1] = m & 1
