@@ -59,6 +59,8 @@ class Evidence:
     exact: Evidence | None = None  # the same without the 1 px widening, for refinement
     gut: np.ndarray | None = None  # (H+1, W+1) integral of gutter-coloured pixels
     ink: np.ndarray | None = None  # (H+1, W+1) integral of content pixels (INK_TOL)
+    ring_h: np.ndarray | None = None  # (H+1, W+1) integral of Rings.hot_h pixels
+    ring_v: np.ndarray | None = None  # ... of Rings.hot_v pixels
 
     def row_cum(self, which: np.ndarray, y: int) -> np.ndarray:
         """Cumulative hits along boundary row ``y`` (length W+1)."""
@@ -121,13 +123,20 @@ class Rings:
 
     rows: tuple[np.ndarray, np.ndarray]
     cols: tuple[np.ndarray, np.ndarray]
+    hot_h: np.ndarray  # saturated pixels of one luma with their left/right neighbours
+    hot_v: np.ndarray  # ... with their upper/lower neighbours (255/0)
 
 
 def rings(gray: np.ndarray, sat: np.ndarray) -> Rings:
     """The Rings of one frame."""
     rc = _ring_steps(np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T))
+    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
+    flat = []
+    for k in (np.ones((1, 3), np.uint8), np.ones((3, 1), np.uint8)):  # a ring is one colour
+        spread = cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k))
+        flat.append(hot & cv2.compare(spread, 6, cv2.CMP_LE))
     return Rings(_ring_steps(gray, sat), (np.ascontiguousarray(rc[0].T),
-                                          np.ascontiguousarray(rc[1].T)))
+                                          np.ascontiguousarray(rc[1].T)), flat[0], flat[1])
 
 
 def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evidence:
@@ -152,10 +161,14 @@ def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evi
         full[:, 2:w - 1] = m & 1
         raw.append(cv2.integral(full))
         maps.append(cv2.integral(cv2.dilate(full, np.ones((1, 3), np.uint8))))
-    gi = cv2.integral(cv2.compare(dev, GUTTER_TOL, cv2.CMP_LE) & 1)
+    gut = cv2.compare(dev, GUTTER_TOL, cv2.CMP_LE)
+    gi = cv2.integral(gut & 1)
     ii = cv2.integral(cv2.compare(dev, INK_TOL, cv2.CMP_GT) & 1)
-    exact = Evidence((h, w), *raw, prof[0], prof[1], None, gi, ii)
-    return Evidence((h, w), *maps, prof[0], prof[1], exact, gi, ii)
+    rh = rv = None
+    if ring is not None:
+        rh, rv = cv2.integral(ring.hot_h & 1), cv2.integral(ring.hot_v & 1)
+    exact = Evidence((h, w), *raw, prof[0], prof[1], None, gi, ii, rh, rv)
+    return Evidence((h, w), *maps, prof[0], prof[1], exact, gi, ii, rh, rv)
 
 
 def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
@@ -202,8 +215,12 @@ def _box_sums(band: np.ndarray, x0: int, bw: int, n: int) -> np.ndarray:
 def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     """Per x (0..W-w): does a ``w x h`` tile at (x, t) show the weaker evidence that holds
     where edges do not (pillarboxed phones, dark video, camera-off cards near the gutter
-    colour): gutter pixels in the gap on at least 3 sides (a neighbour's
-    speaker ring may fill the 4th), and content inside. False where a strip leaves the frame."""
+    colour): gutter pixels in the gap on at least 3 sides (a neighbour's speaker ring may
+    fill the 4th), or ring pixels (saturated, of one luma along the strip) on all 4 (the
+    speaker's own ring, around video too colourful to show a ring-to-tile step; a tile put
+    on a photo wallpaper beyond the window has the window's gutter on one side), and content
+    inside. False where a strip
+    leaves the frame."""
     H, W = ev.shape
     n = W - w + 1
     out = np.zeros(n, bool)
@@ -216,14 +233,19 @@ def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     if t - e < 0 or t + h + e > H or n - 2 * e <= 0:
         return out
     lo, m = e, n - 2 * e  # x range whose strips stay inside the frame
-    mid = ev.gut[t + h] - ev.gut[t]
-    sides = (_box_sums(ev.gut[t - o] - ev.gut[t - e], lo, w, m) / (d * w),
-             _box_sums(ev.gut[t + h + e] - ev.gut[t + h + o], lo, w, m) / (d * w),
-             _box_sums(mid, lo - e, d, m) / (d * h), _box_sums(mid, lo + w + o, d, m) / (d * h))
-    clear = sum((s >= WEAK_GUTTER).astype(np.int8) for s in sides)
+    def sides(ih: np.ndarray, iv: np.ndarray) -> np.ndarray:  # strips >= WEAK_GUTTER (0..4)
+        mid = iv[t + h] - iv[t]
+        share = (_box_sums(ih[t - o] - ih[t - e], lo, w, m) / (d * w),
+                 _box_sums(ih[t + h + e] - ih[t + h + o], lo, w, m) / (d * w),
+                 _box_sums(mid, lo - e, d, m) / (d * h), _box_sums(mid, lo + w + o, d, m) / (d * h))
+        return sum((s >= WEAK_GUTTER).astype(np.int8) for s in share)
+
+    framed = sides(ev.gut, ev.gut) >= 3
+    if ev.ring_h is not None and ev.ring_v is not None:
+        framed |= sides(ev.ring_h, ev.ring_v) == 4
     ix, iy = max(1, w // 10), max(1, h // 10)
     ink = _box_sums(ev.ink[t + h - iy] - ev.ink[t + iy], lo + ix, w - 2 * ix, m)
-    out[lo:lo + m] = (clear >= 3) & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))
+    out[lo:lo + m] = framed & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))
     return out
 
 
