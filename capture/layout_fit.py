@@ -418,14 +418,15 @@ def _refine(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tile
 
 def gaps_clear(gray: np.ndarray, sat: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
     """Share of gutter-coloured (or speaker-ring) pixels along the middle of the gaps between
-    neighbouring tiles (1.0 when there is no gap, or tiles touch). The apps draw every gap in
-    the gutter colour; a "grid" whose gutter is a white title bar has dark window pixels
-    between its tiles."""
+    neighbouring tiles (1.0 when no gap is 3 px or wider: a 1-2 px gap blurs into the tiles
+    under JPEG/H.264, and touching tiles have none). The apps draw every gap in the gutter
+    colour; a "grid" whose gutter is a white title bar has dark window pixels between its
+    tiles."""
     ok = n = 0
     for a in boxes:
         for b in boxes:
-            right = abs(a.y - b.y) <= 2 and 1 <= b.x - a.x - a.w <= MAX_GAP
-            below = abs(a.x - b.x) <= a.w // 2 and 1 <= b.y - a.y - a.h <= MAX_GAP
+            right = abs(a.y - b.y) <= 2 and 3 <= b.x - a.x - a.w <= MAX_GAP
+            below = abs(a.x - b.x) <= a.w // 2 and 3 <= b.y - a.y - a.h <= MAX_GAP
             if right:
                 x = (a.x + a.w + b.x) // 2
                 ys = np.arange(a.y + a.h // 10, a.y + a.h - a.h // 10)
