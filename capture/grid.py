@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from capture import layout_fit, tile_state
+from capture import layout_evidence, layout_fit, tile_state
 from capture.types import Box, Frame, GridResult, Tile
 
 MIN_SIDE, MAX_SIDE = 160, 8192
@@ -288,9 +288,9 @@ class GridDetector:
              ) -> tuple[list[Box], np.ndarray, tuple] | None:
         """The layout-fitting detector (capture.layout_fit) over the three commonest colours
         (chrome bars and camera-off cards can outnumber the gutter)."""
-        gray = layout_fit.luma(image)
-        sat = layout_fit.saturation(image)
-        ring = layout_fit.rings(gray, sat)
+        gray = layout_evidence.luma(image)
+        sat = layout_evidence.saturation(image)
+        ring = layout_evidence.rings(gray, sat)
         best, best_bg, seen = None, None, []
         for bg in cands[:3]:
             bl = _luma_of(bg)
@@ -306,8 +306,8 @@ class GridDetector:
             area = sum(b.w * b.h for b in found.boxes)
             if area < MIN_GRID_AREA * image.shape[0] * image.shape[1]:
                 continue  # toolbar buttons or text in a row: a gallery fills the window
-            if (layout_fit.filled(gray, found.boxes, bl) >= 0.6
-                    and layout_fit.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR):
+            if (layout_evidence.filled(gray, found.boxes, bl) >= 0.6
+                    and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR):
                 best, best_bg = found, bg
         if best is None:
             return None

@@ -48,12 +48,12 @@ def test_weak_tiles_need_gutter_and_content() -> None:
     is none, a camera-off card a few levels off the gutter is one."""
     import numpy as np
 
-    from capture import layout_fit
+    from capture import layout_evidence
 
     gray = np.full((300, 600), 26, np.uint8)
     gray[100:190, 100:260] = 36  # a camera-off card, 10 levels off the gutter
-    ev = layout_fit.evidence(gray, 26.0)
-    weak = layout_fit.weak_tiles(ev, 100, 90, 160, 6)
+    ev = layout_evidence.evidence(gray, 26.0)
+    weak = layout_evidence.weak_tiles(ev, 100, 90, 160, 6)
     assert weak[100]
     assert not weak[300]  # empty gutter
-    assert not layout_fit.weak_tiles(ev, 10, 90, 160, 6)[100]  # straddles the card's top
+    assert not layout_evidence.weak_tiles(ev, 10, 90, 160, 6)[100]  # straddles the card's top
