@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from capture import layout_fit, tile_state
+from capture import layout_evidence, layout_fit, tile_state
 from capture.types import Box, Frame, GridResult, Tile
 
 MIN_SIDE, MAX_SIDE = 160, 8192
@@ -34,6 +34,7 @@ MIN_TILE_W, MIN_TILE_H = 60, 34
 SIZE_TOL = 0.04  # tiles of one grid differ by at most 4 % (rounding)
 EXACT = (BG_TOL, 0, False)  # (tolerance, erosion px, luma only): lossless frames
 FIT = (8, 0, True)  # layouts found by layout_fit: luma within 12 of the gutter
+GAPS_CLEAR = 0.5  # share of the gaps between fitted tiles that must show the gutter colour
 FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter-bounded edges
 MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
 RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
@@ -287,22 +288,26 @@ class GridDetector:
              ) -> tuple[list[Box], np.ndarray, tuple] | None:
         """The layout-fitting detector (capture.layout_fit) over the three commonest colours
         (chrome bars and camera-off cards can outnumber the gutter)."""
-        gray = layout_fit.luma(image)
-        sat = layout_fit.saturation(image)
+        gray = layout_evidence.luma(image)
+        sat = layout_evidence.saturation(image)
+        ring = layout_evidence.rings(gray, sat)
         best, best_bg, seen = None, None, []
         for bg in cands[:3]:
             bl = _luma_of(bg)
             if any(abs(bl - s) < 4 for s in seen) or int(bg.max()) - int(bg.min()) > 16:
                 continue  # the apps' backgrounds are neutral greys, walls and photos are not
             seen.append(bl)
-            found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat)
+            found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat,
+                                   min_area=MIN_GRID_AREA * image.shape[0] * image.shape[1],
+                                   ring=ring)
             if found is None or found.quality < FIT_QUALITY or (
                     best is not None and found.score <= best.score):
                 continue
             area = sum(b.w * b.h for b in found.boxes)
             if area < MIN_GRID_AREA * image.shape[0] * image.shape[1]:
                 continue  # toolbar buttons or text in a row: a gallery fills the window
-            if layout_fit.filled(gray, found.boxes, bl) >= 0.6:
+            if (layout_evidence.filled(gray, found.boxes, bl) >= 0.6
+                    and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR):
                 best, best_bg = found, bg
         if best is None:
             return None
@@ -313,8 +318,9 @@ class GridDetector:
         for bg in cands:
             comps = _components(image, bg, mode, gray)
             fam = _grid_family(comps)
-            if len(fam) >= max(2, self.min_tiles):
-                return fam, bg, mode
+            big = sum(b.w * b.h for b in fam) >= MIN_GRID_AREA * image.shape[0] * image.shape[1]
+            if len(fam) >= max(2, self.min_tiles) and big and 1.4 <= fam[0].w / fam[0].h <= 2.2:
+                return fam, bg, mode  # tiles are large and 16:9-ish, taskbar icons are not
             if self.min_tiles == 1:
                 lone = [b for b in comps if 1.6 <= b.w / b.h <= 1.95
                         and b.w * b.h >= 0.2 * image.shape[0] * image.shape[1]]

@@ -13,8 +13,10 @@ candidate row tops and bottoms; each (top, bottom) pair fixes the tile height, t
 from 16:9 and from the band's vertical boundaries, the gap from the next row or the columns.
 For each such hypothesis, every row's tile count and the common centre are chosen by
 maximising (1 + a) * border hits - a * border length over the tiles, computed with cumulative
-sums in O(width) per row and count. Dark tiles and pillarbox bars merely add no hits; the
-structure (equal sizes, centred rows) carries them.
+sums in O(width) per row and count. Dark tiles and pillarbox bars add few hits; a position
+that shows gutter all round and content inside (capture.layout_evidence.weak_tiles) scores a
+little above zero, so the structure (equal sizes, centred rows) completes edge columns and
+last rows of such tiles. The evidence itself lives in capture.layout_evidence.
 """
 
 from __future__ import annotations
@@ -24,39 +26,17 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from capture.layout_evidence import MAX_GAP, Evidence, Rings, evidence, rings, weak_tiles
 from capture.types import Box
 
-EDGE_T = 3.0  # luma step (2-px means) that counts as an edge
-GUTTER_TOL = 8.0  # luma distance from the background that still counts as gutter
 ALPHA = 0.5  # weight of border length without evidence
 #             hide a tile's own edges, and its inside still says "tile"
 MIN_W, MIN_H = 70, 40
-MAX_GAP = 30
-RING_SAT = 60  # max - min channel of a speaker ring pixel
 ASPECTS = (16 / 9,)
-
-
-@dataclass(slots=True)
-class Evidence:
-    """Integral images of the four boundary maps of one frame for one background colour.
-    Row boundary y lies between pixel rows y-1 and y; column boundary x between x-1 and x."""
-
-    shape: tuple[int, int]
-    top: np.ndarray  # (H+2, W+1) int32 integral of the (H+1, W) top-boundary map
-    bot: np.ndarray
-    left: np.ndarray  # (H+1, W+2) integral of the (H, W+1) left-boundary map
-    right: np.ndarray
-    ptop: np.ndarray  # (H+1,) hits per boundary row
-    pbot: np.ndarray
-    exact: Evidence | None = None  # the same without the 1 px widening, for refinement
-
-    def row_cum(self, which: np.ndarray, y: int) -> np.ndarray:
-        """Cumulative hits along boundary row ``y`` (length W+1)."""
-        return which[y + 1] - which[y]
-
-    def band_cols(self, which: np.ndarray, y0: int, y1: int) -> np.ndarray:
-        """Hits per boundary column summed over pixel rows y0..y1-1 (length W+1)."""
-        return np.diff(which[y1] - which[y0]).astype(np.float32)
+ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a window edge or a
+#                    tile plus the chrome above it is not
+WEAK_VALUE = 0.05  # score per px of border of a weak tile: positive, far below a seen one
+WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,72 +45,6 @@ class Fit:
     score: float
     quality: float  # border hits / border length over all tiles
     gap: int
-
-
-def luma(image: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-
-
-def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rising, falling) boundary masks for boundaries 2..n-2 along ``axis`` of ``dev`` (luma
-    distance from the gutter): the 2 px outside (before / after) are gutter, the 2 px inside
-    deviate at least EDGE_T more, and so does the first inside pixel from the last outside one
-    (which puts the boundary on the exact pixel, not one early, under blur)."""
-    if axis == 1:
-        rise, fall = _steps(np.ascontiguousarray(dev.T), 0)
-        return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
-    s = cv2.add(dev[:-1], dev[1:], dtype=cv2.CV_16U)  # s[y] = dev[y] + dev[y+1]
-    a, b = s[:-2], s[2:]  # rows y-2,y-1 and y,y+1 for boundary y
-    p, q = dev[1:-2].astype(np.int16), dev[2:-1].astype(np.int16)  # rows y-1 and y
-    lo, step = 2 * GUTTER_TOL, 2 * EDGE_T
-    rise = (cv2.compare(a, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(b, a), step, cv2.CMP_GE)
-            & cv2.compare(q - p, EDGE_T, cv2.CMP_GE))
-    fall = (cv2.compare(b, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(a, b), step, cv2.CMP_GE)
-            & cv2.compare(p - q, EDGE_T, cv2.CMP_GE))
-    return rise, fall
-
-
-def _ring_steps(gray: np.ndarray, sat: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Boundaries whose outside is a speaker ring instead of gutter: the 2 px outside are
-    saturated (RING_SAT) and of one luma, and the inside steps away from them. Without this
-    a ringed tile shows no border at all and a 2-tile call with one speaker is no grid."""
-    if axis == 1:
-        rise, fall = _ring_steps(np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T), 0)
-        return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
-    g = gray.astype(np.int16)
-    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
-    pair = hot[:-1] & hot[1:] & cv2.compare(np.abs(g[:-1] - g[1:]), 6, cv2.CMP_LE)
-    p, q = g[1:-2], g[2:-1]  # rows y-1 and y for boundary y
-    step = cv2.compare(np.abs(q - p), 2 * EDGE_T, cv2.CMP_GE)
-    rise = pair[:-2] & step & ~hot[2:-1]  # ring above (rows y-2, y-1), tile from row y
-    fall = pair[2:] & step & ~hot[1:-2]
-    return rise, fall
-
-
-def evidence(gray: np.ndarray, bg_luma: float, sat: np.ndarray | None = None) -> Evidence:
-    """Boundary maps of ``gray`` (uint8 luma) against the gutter luma, as integral images of
-    the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps."""
-    h, w = gray.shape
-    dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
-    maps, raw, prof = [], [], []
-    rows, cols = _steps(dev, 0), _steps(dev, 1)
-    if sat is not None:
-        rr, rc = _ring_steps(gray, sat, 0), _ring_steps(gray, sat, 1)
-        rows = tuple(a | b for a, b in zip(rows, rr, strict=True))
-        cols = tuple(a | b for a, b in zip(cols, rc, strict=True))
-    for m in rows:  # boundary y = 2..h-2 <- index y-2
-        full = np.zeros((h + 1, w), np.uint8)
-        full[2:h - 1] = m & 1
-        prof.append(full.sum(axis=1, dtype=np.int32).astype(np.float32))
-        raw.append(cv2.integral(full))
-        maps.append(cv2.integral(cv2.dilate(full, np.ones((3, 1), np.uint8))))
-    for m in cols:
-        full = np.zeros((h, w + 1), np.uint8)
-        full[:, 2:w - 1] = m & 1
-        raw.append(cv2.integral(full))
-        maps.append(cv2.integral(cv2.dilate(full, np.ones((1, 3), np.uint8))))
-    exact = Evidence((h, w), *raw, prof[0], prof[1])
-    return Evidence((h, w), *maps, prof[0], prof[1], exact)
 
 
 def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
@@ -186,7 +100,7 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     gaps: dict[int, float] = {}
     for lx in ls:
         for rx in rs:
-            if 1.3 * h <= rx - lx <= 1.9 * h:
+            if any(abs(rx - lx - a * h) <= ASPECT_TOL * a * h for a in ASPECTS):
                 pairs[rx - lx] = pairs.get(rx - lx, 0.0) + lp[lx] + rp[rx]
             if 0 < lx - rx <= MAX_GAP:
                 gaps[lx - rx] = gaps.get(lx - rx, 0.0) + lp[lx] + rp[rx]
@@ -199,12 +113,13 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     return support, sorted(x for x in widths if x >= MIN_W), gap_list
 
 
-def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
-             ) -> tuple[float, list[Box], float]:
+def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
+             weak: bool = True) -> tuple[float, list[Box], float]:
     """Best centred grid with tile ``w x h``, gap ``g`` and first row top ``t``:
     (score, boxes, hits). Every row but the last has the same count C, the last 1..C, and
     all rows share one centre: dropping a dark tile from each end of a full row would keep
-    the centring, so counts are not chosen row by row."""
+    the centring, so counts are not chosen row by row. ``weak``: tiles that show only the
+    weaker evidence (weak_tiles) count a little; off for ranking hypotheses by their edges."""
     H, W = ev.shape
     p = w + g
     cmax = max(1, min((W + g) // p, 16))
@@ -214,6 +129,8 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     while t + k * (h + g) + h < H and k < max_rows:
         y = t + k * (h + g)
         tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
+        if weak:
+            tv = np.where(weak_tiles(ev, y, h, w, g), np.maximum(tv, WEAK_VALUE * length), tv)
         rows = np.full((cmax, W + 1), -np.inf, np.float32)
         acc = np.zeros(0, np.float32)
         for c in range(1, cmax + 1):
@@ -230,37 +147,44 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99
     if not table:
         return -np.inf, [], 0.0
     a = np.stack(table)  # (K, cmax, W+1)
-    last = np.maximum.accumulate(a, axis=1)  # best last row with at most C tiles
+    # each row is centred on its own in whole pixels, so a last row whose span differs in
+    # parity from the full rows' may sit 1 px off their common centre
+    a1 = cv2.dilate(a.reshape(-1, W + 1), np.ones((1, 3), np.uint8)).reshape(a.shape)
+    last = np.maximum.accumulate(a1, axis=1)  # best last row with at most C tiles
     full = np.cumsum(a, axis=0)  # rows 0..k all with C tiles
     total = last.copy()
     total[1:] = full[:-1] + last[1:]
     total = np.nan_to_num(total, nan=-np.inf)
     k_last, c_idx, cx = np.unravel_index(int(np.argmax(total)), total.shape)
     score = float(total[k_last, c_idx, cx])
-    counts = [c_idx + 1] * k_last + [int(np.argmax(a[k_last, :c_idx + 1, cx])) + 1]
+    counts = [c_idx + 1] * k_last + [int(np.argmax(a1[k_last, :c_idx + 1, cx])) + 1]
+    near = [x for x in (cx, cx - 1, cx + 1) if 0 <= x <= W]
+    dx = max(near, key=lambda x: a[k_last, counts[-1] - 1, x]) - cx
     boxes: list[Box] = []
     hits = 0.0
     for r, c in enumerate(counts):
-        x0 = cx - (c * w + (c - 1) * g) // 2
+        x0 = cx + (dx if r == k_last else 0) - (c * w + (c - 1) * g) // 2
         y = t + r * (h + g)
         row_hits = tile_hits(ev, y, h, w)
+        seen_weak = weak_tiles(ev, y, h, w, g)
         for i in range(c):
             boxes.append(Box(int(x0 + i * p), int(y), w, h))
-            hits += float(row_hits[x0 + i * p])
+            x = x0 + i * p
+            hits += max(float(row_hits[x]), WEAK_SHARE * length * seen_weak[x])
     return score, boxes, hits
 
 
-def saturation(image: np.ndarray) -> np.ndarray:
-    """max - min over the BGR channels (uint8)."""
-    b, g, r = cv2.split(image)
-    return cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
-
-
 def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10,
-        sat: np.ndarray | None = None) -> Fit | None:
+        sat: np.ndarray | None = None, min_area: float = 0.0,
+        ring: Rings | None = None) -> Fit | None:
     """The best layout hypothesis for one background luma, or None. ``sat`` (saturation)
-    lets speaker rings count as a tile's outside."""
-    ev = evidence(gray, bg_luma, sat)
+    or ``ring`` (``rings`` of the frame, computed once for all gutter colours tried) lets
+    speaker rings count as a tile's outside. Hypotheses whose tiles cover less than
+    ``min_area`` px are skipped before they can hide the real grid: a gallery fills its
+    window, a row of taskbar or toolbar icons does not."""
+    if ring is None and sat is not None:
+        ring = rings(gray, sat)
+    ev = evidence(gray, bg_luma, ring)
     H, W = ev.shape
     floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
     tops, bots = peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
@@ -273,7 +197,7 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
                 for w in widths:
                     for g in gaps:
                         if w <= 0.99 * W:
-                            one = fit_rows(ev, t, h, w, g, max_rows=1)[0]
+                            one = fit_rows(ev, t, h, w, g, max_rows=1, weak=False)[0]
                             pairs.append((one / h, t, h, w, g))
     pairs.sort(key=lambda x: -x[0])
     by_raw = sorted(pairs, key=lambda x: -x[0] * x[2])  # big tiles: raw score
@@ -285,36 +209,42 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
         score, boxes, hits = fit_rows(ev, t, h, w, g)
         if len(boxes) < min_tiles or (best is not None and score <= best.score):
             continue
+        if len(boxes) * w * h < min_area:
+            continue
         best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
         params = (t, h, w, g)
     if best is None or params is None:
         return None
+    params, best = _refine(ev, params, best, min_tiles)
     t, h, w, g = params
     k = 1
+    grew = False
     while t - k * (h + g) >= 0:  # the pair found may be a later row: try starting higher up
         score, boxes, hits = fit_rows(ev, t - k * (h + g), h, w, g)
         if score > best.score and len(boxes) >= min_tiles:
             best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
-            params = (t - k * (h + g), h, w, g)
+            params, grew = (t - k * (h + g), h, w, g), True
         k += 1
-    boxes = refine(ev, *params)
-    return Fit(boxes, best.score, best.quality, best.gap) if len(boxes) >= min_tiles else best
+    if grew:
+        params, best = _refine(ev, params, best, min_tiles)
+    return best if len(best.boxes) >= min_tiles else None
 
 
-def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
-    """Mean share of the tiles' insides that is NOT gutter-coloured. Tiles show video or a card
-    in another colour; text, icons and slide elements that happen to line up show their
-    background inside, and are no gallery."""
-    full = 0.0
-    for b in boxes:
-        ys = np.linspace(b.y + b.h * 0.1, b.y + b.h * 0.9, 7).astype(int)
-        xs = np.linspace(b.x + b.w * 0.1, b.x + b.w * 0.9, 9).astype(int)
-        px = gray[ys[:, None], xs[None, :]].astype(np.float32)
-        full += 1.0 - (np.abs(px - bg_luma) <= GUTTER_TOL).mean()
-    return full / max(1, len(boxes))
+def _refine(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tiles: int
+            ) -> tuple[tuple[int, int, int, int], Fit]:
+    """``refine`` as a Fit (scored on the widened maps, like the hypotheses): pixel-exact
+    boxes before extending the grid upwards (a 1 px error in width and gap puts the row
+    above 2 px off) and after."""
+    boxes, new = refine(ev, *params)
+    if len(boxes) < min_tiles:
+        return params, best
+    t, h, w, g = new
+    score, _, hits = fit_rows(ev, t, h, w, g)
+    return new, Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
 
 
-def refine(ev: Evidence, t: int, h: int, w: int, g: int) -> list[Box]:
+def refine(ev: Evidence, t: int, h: int, w: int, g: int
+           ) -> tuple[list[Box], tuple[int, int, int, int]]:
     """Pixel-exact boxes: the widened maps tolerate 1 px errors (16:9 rounding, blur), so
     move top, height, width and gap by 1 px while the exact maps score better."""
     ex = ev.exact
@@ -339,4 +269,4 @@ def refine(ev: Evidence, t: int, h: int, w: int, g: int) -> list[Box]:
                     best, cur, improved = res, cand, True
         if not improved:
             break
-    return best[1]
+    return best[1], (cur[0], cur[1], cur[2], cur[3])

@@ -70,7 +70,8 @@ class NoGridFallback:
 
 def _tiles_around(faces: list[Box], shape: tuple[int, int]) -> list[Box]:
     """A 16:9 box around each face (3 face heights tall, the face in the upper middle, as a
-    webcam frames it), clipped to the frame, in reading order."""
+    webcam frames it), clipped to the frame, in reading order. Tiles never overlap: a box
+    that would overlap one kept for a larger face (``faces`` come largest first) is skipped."""
     H, W = shape
     out = []
     for f in faces:
@@ -79,6 +80,8 @@ def _tiles_around(faces: list[Box], shape: tuple[int, int]) -> list[Box]:
         cx, cy = f.x + f.w // 2, f.y + f.h // 2
         x0 = int(np.clip(cx - tw // 2, 0, W - tw))
         y0 = int(np.clip(cy - int(th * 0.42), 0, H - th))
-        out.append(Box(x0, y0, tw, th))
+        box = Box(x0, y0, tw, th)
+        if all(box.iou(b) == 0.0 for b in out):
+            out.append(box)
     out.sort(key=lambda b: (b.y // max(1, b.h // 2), b.x))
     return out

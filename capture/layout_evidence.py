@@ -1,0 +1,235 @@
+"""Evidence for layout fitting (capture.layout_fit), from one frame and one gutter colour.
+
+Why a module of its own: the fit is a search over layouts; what it searches against is here:
+boundary maps (a luma step with gutter-coloured pixels just outside, or a speaker ring
+outside), the weaker evidence of a tile whose edges do not show (gutter all round it, content
+inside: pillarboxed phones, dark video, camera-off cards close to the gutter colour), and the
+checks a fitted layout must pass (content inside its tiles, gutter colour in its gaps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from capture.types import Box
+
+EDGE_T = 3.0  # luma step (2-px means) that counts as an edge
+GUTTER_TOL = 8.0  # luma distance from the background that still counts as gutter
+MAX_GAP = 30
+RING_SAT = 60  # max - min channel of a speaker ring pixel
+INK_TOL = 4  # luma distance from the gutter that counts as tile content (camera-off cards)
+WEAK_GUTTER = 0.85  # share of gutter pixels on 3 of a weak tile's 4 sides (the 4th may be
+#                     a neighbour's speaker ring)
+WEAK_INK = 0.25  # share of content pixels inside a weak tile (a 9:16 phone: ~0.4)
+
+
+@dataclass(slots=True)
+class Evidence:
+    """Integral images of the four boundary maps of one frame for one background colour.
+    Row boundary y lies between pixel rows y-1 and y; column boundary x between x-1 and x."""
+
+    shape: tuple[int, int]
+    top: np.ndarray  # (H+2, W+1) int32 integral of the (H+1, W) top-boundary map
+    bot: np.ndarray
+    left: np.ndarray  # (H+1, W+2) integral of the (H, W+1) left-boundary map
+    right: np.ndarray
+    ptop: np.ndarray  # (H+1,) hits per boundary row
+    pbot: np.ndarray
+    exact: Evidence | None = None  # the same without the 1 px widening, for refinement
+    gut: np.ndarray | None = None  # (H+1, W+1) integral of gutter-coloured pixels
+    ink: np.ndarray | None = None  # (H+1, W+1) integral of content pixels (INK_TOL)
+    ring_h: np.ndarray | None = None  # (H+1, W+1) integral of Rings.hot_h pixels
+    ring_v: np.ndarray | None = None  # ... of Rings.hot_v pixels
+
+    def row_cum(self, which: np.ndarray, y: int) -> np.ndarray:
+        """Cumulative hits along boundary row ``y`` (length W+1)."""
+        return which[y + 1] - which[y]
+
+    def band_cols(self, which: np.ndarray, y0: int, y1: int) -> np.ndarray:
+        """Hits per boundary column summed over pixel rows y0..y1-1 (length W+1)."""
+        return np.diff(which[y1] - which[y0]).astype(np.float32)
+
+
+def luma(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rising, falling) boundary masks for boundaries 2..n-2 along ``axis`` of ``dev`` (luma
+    distance from the gutter): the 2 px outside (before / after) are gutter, the 2 px inside
+    deviate at least EDGE_T more, and so does the first inside pixel from the last outside one
+    (which puts the boundary on the exact pixel, not one early, under blur)."""
+    if axis == 1:
+        rise, fall = _steps(np.ascontiguousarray(dev.T), 0)
+        return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
+    s = cv2.add(dev[:-1], dev[1:], dtype=cv2.CV_16U)  # s[y] = dev[y] + dev[y+1]
+    a, b = s[:-2], s[2:]  # rows y-2,y-1 and y,y+1 for boundary y
+    p, q = dev[1:-2].astype(np.int16), dev[2:-1].astype(np.int16)  # rows y-1 and y
+    lo, step = 2 * GUTTER_TOL, 2 * EDGE_T
+    rise = (cv2.compare(a, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(b, a), step, cv2.CMP_GE)
+            & cv2.compare(q - p, EDGE_T, cv2.CMP_GE))
+    fall = (cv2.compare(b, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(a, b), step, cv2.CMP_GE)
+            & cv2.compare(p - q, EDGE_T, cv2.CMP_GE))
+    return rise, fall
+
+
+def _ring_steps(gray: np.ndarray, sat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row boundaries whose outside is a speaker ring instead of gutter: the 2 px outside are
+    saturated (RING_SAT) and of one luma, and the inside steps away from them. Without this
+    a ringed tile shows no border at all and a 2-tile call with one speaker is no grid."""
+    g = gray.astype(np.int16)
+    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
+    pair = hot[:-1] & hot[1:] & cv2.compare(np.abs(g[:-1] - g[1:]), 6, cv2.CMP_LE)
+    p, q = g[1:-2], g[2:-1]  # rows y-1 and y for boundary y
+    step = cv2.compare(np.abs(q - p), 2 * EDGE_T, cv2.CMP_GE)
+    rise = pair[:-2] & step & ~hot[2:-1]  # ring above (rows y-2, y-1), tile from row y
+    fall = pair[2:] & step & ~hot[1:-2]
+    return rise, fall
+
+
+@dataclass(frozen=True, slots=True)
+class Rings:
+    """What the speaker ring contributes, computed once per frame (it does not depend on the
+    gutter colour tried): ring-to-tile steps per axis."""
+
+    rows: tuple[np.ndarray, np.ndarray]
+    cols: tuple[np.ndarray, np.ndarray]
+    hot_h: np.ndarray  # saturated pixels of one luma with their left/right neighbours
+    hot_v: np.ndarray  # ... with their upper/lower neighbours (255/0)
+
+
+def rings(gray: np.ndarray, sat: np.ndarray) -> Rings:
+    """The Rings of one frame."""
+    rc = _ring_steps(np.ascontiguousarray(gray.T), np.ascontiguousarray(sat.T))
+    hot = cv2.compare(sat, RING_SAT, cv2.CMP_GE)
+    flat = []
+    for k in (np.ones((1, 3), np.uint8), np.ones((3, 1), np.uint8)):  # a ring is one colour
+        spread = cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k))
+        flat.append(hot & cv2.compare(spread, 6, cv2.CMP_LE))
+    return Rings(_ring_steps(gray, sat), (np.ascontiguousarray(rc[0].T),
+                                          np.ascontiguousarray(rc[1].T)), flat[0], flat[1])
+
+
+def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evidence:
+    """Boundary maps of ``gray`` (uint8 luma) against the gutter luma, as integral images of
+    the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps."""
+    h, w = gray.shape
+    dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
+    maps, raw, prof = [], [], []
+    if ring is None:
+        rows, cols = _steps(dev, 0), _steps(dev, 1)
+    else:
+        rows = tuple(a | b for a, b in zip(_steps(dev, 0), ring.rows, strict=True))
+        cols = tuple(a | b for a, b in zip(_steps(dev, 1), ring.cols, strict=True))
+    for m in rows:  # boundary y = 2..h-2 <- index y-2
+        full = np.zeros((h + 1, w), np.uint8)
+        full[2:h - 1] = m & 1
+        prof.append(full.sum(axis=1, dtype=np.int32).astype(np.float32))
+        raw.append(cv2.integral(full))
+        maps.append(cv2.integral(cv2.dilate(full, np.ones((3, 1), np.uint8))))
+    for m in cols:
+        full = np.zeros((h, w + 1), np.uint8)
+        full[:, 2:w - 1] = m & 1
+        raw.append(cv2.integral(full))
+        maps.append(cv2.integral(cv2.dilate(full, np.ones((1, 3), np.uint8))))
+    gut = cv2.compare(dev, GUTTER_TOL, cv2.CMP_LE)
+    gi = cv2.integral(gut & 1)
+    ii = cv2.integral(cv2.compare(dev, INK_TOL, cv2.CMP_GT) & 1)
+    rh = rv = None
+    if ring is not None:
+        rh, rv = cv2.integral(ring.hot_h & 1), cv2.integral(ring.hot_v & 1)
+    exact = Evidence((h, w), *raw, prof[0], prof[1], None, gi, ii, rh, rv)
+    return Evidence((h, w), *maps, prof[0], prof[1], exact, gi, ii, rh, rv)
+
+
+def saturation(image: np.ndarray) -> np.ndarray:
+    """max - min over the BGR channels (uint8)."""
+    b, g, r = cv2.split(image)
+    return cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
+
+
+def _box_sums(band: np.ndarray, x0: int, bw: int, n: int) -> np.ndarray:
+    """Sums over boxes [x0 + i, x0 + i + bw) for i < n of a band ``ii[y1] - ii[y0]`` of an
+    integral image (the box rows); the caller keeps every box inside the frame."""
+    return (band[x0 + bw:x0 + bw + n] - band[x0:x0 + n]).astype(np.float32)
+
+
+def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
+    """Per x (0..W-w): does a ``w x h`` tile at (x, t) show the weaker evidence that holds
+    where edges do not (pillarboxed phones, dark video, camera-off cards near the gutter
+    colour): gutter pixels in the gap on at least 3 sides (a neighbour's speaker ring may
+    fill the 4th), or ring pixels (saturated, of one luma along the strip) on all 4 (the
+    speaker's own ring, around video too colourful to show a ring-to-tile step; a tile put
+    on a photo wallpaper beyond the window has the window's gutter on one side), and content
+    inside. False where a strip
+    leaves the frame."""
+    H, W = ev.shape
+    n = W - w + 1
+    out = np.zeros(n, bool)
+    if ev.gut is None or ev.ink is None:
+        return out
+    d = max(1, min(2, g))
+    o = 1 if g >= 3 else 0  # blur bleeds into the px next to a tile; a maximised window
+    #                         leaves only a few px between the outer tiles and the frame edge
+    e = o + d
+    if t - e < 0 or t + h + e > H or n - 2 * e <= 0:
+        return out
+    lo, m = e, n - 2 * e  # x range whose strips stay inside the frame
+    def sides(ih: np.ndarray, iv: np.ndarray) -> np.ndarray:  # strips >= WEAK_GUTTER (0..4)
+        mid = iv[t + h] - iv[t]
+        share = (_box_sums(ih[t - o] - ih[t - e], lo, w, m) / (d * w),
+                 _box_sums(ih[t + h + e] - ih[t + h + o], lo, w, m) / (d * w),
+                 _box_sums(mid, lo - e, d, m) / (d * h), _box_sums(mid, lo + w + o, d, m) / (d * h))
+        return sum((s >= WEAK_GUTTER).astype(np.int8) for s in share)
+
+    framed = sides(ev.gut, ev.gut) >= 3
+    if ev.ring_h is not None and ev.ring_v is not None:
+        framed |= sides(ev.ring_h, ev.ring_v) == 4
+    ix, iy = max(1, w // 10), max(1, h // 10)
+    ink = _box_sums(ev.ink[t + h - iy] - ev.ink[t + iy], lo + ix, w - 2 * ix, m)
+    out[lo:lo + m] = framed & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))
+    return out
+
+
+def gaps_clear(gray: np.ndarray, sat: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
+    """Share of gutter-coloured (or speaker-ring) pixels along the middle of the gaps between
+    neighbouring tiles (1.0 when no gap is 3 px or wider: a 1-2 px gap blurs into the tiles
+    under JPEG/H.264, and touching tiles have none). The apps draw every gap in the gutter
+    colour; a "grid" whose gutter is a white title bar has dark window pixels between its
+    tiles."""
+    ok = n = 0
+    for a in boxes:
+        for b in boxes:
+            right = abs(a.y - b.y) <= 2 and 3 <= b.x - a.x - a.w <= MAX_GAP
+            below = abs(a.x - b.x) <= a.w // 2 and 3 <= b.y - a.y - a.h <= MAX_GAP
+            if right:
+                x = (a.x + a.w + b.x) // 2
+                ys = np.arange(a.y + a.h // 10, a.y + a.h - a.h // 10)
+                xs = np.full_like(ys, x)
+            elif below:
+                y = (a.y + a.h + b.y) // 2
+                xs = np.arange(max(a.x, b.x) + a.w // 10, min(a.x, b.x) + a.w - a.w // 10)
+                ys = np.full_like(xs, y)
+            else:
+                continue
+            px = np.abs(gray[ys, xs].astype(np.float32) - bg_luma) <= 1.5 * GUTTER_TOL
+            ok += int((px | (sat[ys, xs] >= RING_SAT)).sum())
+            n += len(xs)
+    return ok / n if n else 1.0
+
+
+def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
+    """Mean share of the tiles' insides that is NOT gutter-coloured. Tiles show video or a card
+    in another colour; text, icons and slide elements that happen to line up show their
+    background inside, and are no gallery. Sampled in the middle third of the width: a
+    pillarboxed phone or 4:3 camera fills only that, between bars of the gutter colour."""
+    full = 0.0
+    for b in boxes:
+        ys = np.linspace(b.y + b.h * 0.1, b.y + b.h * 0.9, 7).astype(int)
+        xs = np.linspace(b.x + b.w * 0.36, b.x + b.w * 0.64, 5).astype(int)
+        px = gray[ys[:, None], xs[None, :]].astype(np.float32)
+        full += 1.0 - (np.abs(px - bg_luma) <= GUTTER_TOL).mean()
+    return full / max(1, len(boxes))
