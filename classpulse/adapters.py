@@ -56,9 +56,11 @@ def make_name_reader(lang: str | None = None):
 
 
 def make_face_detector():
+    """BlazeFace behind FaceReuse: tiles whose pixels did not change keep last frame's box."""
     from inference.face import FaceDetector
+    from inference.face_reuse import FaceReuse
 
-    return FaceDetector()
+    return FaceReuse(FaceDetector())
 
 
 def make_classifier(model_path: str | Path):
@@ -84,9 +86,14 @@ def identity_key(name: str, order: int) -> str:
     return _key(name, order)
 
 
-def detect_faces(detector, images: list[np.ndarray]) -> list[FaceBox | None]:
+def detect_faces(detector, images: list[np.ndarray], keys: list | None = None
+                 ) -> list[FaceBox | None]:
+    """``keys`` (one hashable per image, e.g. the tile box) go to detectors that reuse boxes
+    of unchanged tiles (inference.face_reuse); other detectors get the images only."""
     if not images:
         return []
+    if keys is not None and getattr(detector, "reuses", False):
+        return list(detector.detect_batch(images, keys=keys))
     return list(detector.detect_batch(images))
 
 
