@@ -256,7 +256,7 @@ def _centre_square(tile: np.ndarray) -> tuple[np.ndarray, int]:
     return tile[:, x0:x0 + h], x0
 
 
-def _flat_share(img: np.ndarray) -> float:
+def flat_share(img: np.ndarray) -> float:
     """Share of ``img``'s pixels within 4 grey levels of its median grey."""
     grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     return float((np.abs(grey.astype(np.int16) - int(np.median(grey))) < 4).mean())
@@ -268,8 +268,8 @@ def _card_like(tile: np.ndarray, square: np.ndarray, box: FaceBox) -> bool:
     flat fill; video is not. Measured on bench_capture's 60 realistic screens (truth tiles,
     second-pass faces): box share 0.42-0.96 on cards, <= 0.2 on faces; centre-square share
     >= 0.52 on the cards left, <= 0.30 on faces and pillarboxed phones."""
-    return (_flat_share(tile[box.y:box.y + box.h, box.x:box.x + box.w]) > FLAT_MAX
-            or _flat_share(square) > FLAT_MAX_SQUARE)
+    return (flat_share(tile[box.y:box.y + box.h, box.x:box.x + box.w]) > FLAT_MAX
+            or flat_share(square) > FLAT_MAX_SQUARE)
 
 
 def _shift(box: FaceBox, dx: int, shape: tuple[int, int]) -> FaceBox | None:
