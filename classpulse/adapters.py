@@ -56,11 +56,19 @@ def make_name_reader(lang: str | None = None):
 
 
 def make_face_detector():
-    """BlazeFace behind FaceReuse: tiles whose pixels did not change keep last frame's box."""
+    from inference.face import FaceDetector
+
+    return FaceDetector()
+
+
+def for_stream(detector):
+    """``detector`` behind FaceReuse for a stream of frames (live, recordings): tiles whose
+    pixels did not change keep their last box. Not for independent screenshots (check), where
+    each image must get the answer it gets alone. Other detectors (test doubles) pass through."""
     from inference.face import FaceDetector
     from inference.face_reuse import FaceReuse
 
-    return FaceReuse(FaceDetector())
+    return FaceReuse(detector) if isinstance(detector, FaceDetector) else detector
 
 
 def make_classifier(model_path: str | Path):
