@@ -26,6 +26,9 @@ from inference.types import FER_SIZE, N_KEYPOINTS, FaceBox
 BLAZE_SIZE = 128
 MIN_SCORE = 0.5
 FLAT_MAX, FLAT_MAX_SQUARE = 0.4, 0.45  # second-pass faces on flatter pixels: cards (_card_like)
+# No second pass when the first pass's best score is below this: every face the second pass
+# found on bench_capture's 60 realistic screens had a first-pass best of >= 0.12.
+SECOND_FLOOR = 0.1
 HAAR_HEIGHT = 160
 PER_INPUT = int(os.environ.get("CLASSPULSE_BLAZE_PER_INPUT", "2"))  # wide tiles per 128x128
 # Crop = square of side k * box side around the box centre shifted by dy * side. BlazeFace's
@@ -144,21 +147,22 @@ class FaceDetector:
         two to an input, a 16:9 tile's face is ~35 input px, where BlazeFace short range misses
         some (small faces, JPEG/H.264 blur); the centre square makes it ~1.8x bigger. Measured on
         bench_capture's realistic screens (truth tiles): 579 -> 617 of 629 face tiles."""
-        found = self._run(tiles, self.per_input)
+        found, top = self._run(tiles, self.per_input)
         if not self.second_pass:
             return found
         redo = [i for i, (t, f) in enumerate(zip(tiles, found, strict=True))
-                if f is None and t.shape[1] >= 1.5 * t.shape[0]]
+                if f is None and top[i] >= SECOND_FLOOR and t.shape[1] >= 1.5 * t.shape[0]]
         if redo:
             crops = [_centre_square(tiles[i]) for i in redo]
-            again = self._run([c for c, _ in crops], 1)
+            again, _ = self._run([c for c, _ in crops], 1)
             for i, (crop, x0), box in zip(redo, crops, again, strict=True):
                 box = None if box is None else _shift(box, x0, tiles[i].shape[:2])
                 found[i] = None if box is None or _card_like(tiles[i], crop, box) else box
         return found
 
-    def _run(self, tiles: list[np.ndarray], k: int) -> list[FaceBox | None]:
-        """One interpreter call for all ``tiles``. With ``k`` > 1, wide tiles (webcam 16:9) go
+    def _run(self, tiles: list[np.ndarray], k: int
+             ) -> tuple[list[FaceBox | None], np.ndarray]:
+        """One interpreter call for all ``tiles``; boxes and each tile's best score. With ``k`` > 1, wide tiles (webcam 16:9) go
         ``k`` to an input, one above the other: each would use only the middle 72 of the 128
         rows anyway, so two to an input halves the inference cost."""
         slots: list[tuple[int, int, int]] = []  # (input index, y0, slot height) per tile
@@ -187,7 +191,7 @@ class FaceDetector:
 
     def _decode(self, raw: np.ndarray, logits: np.ndarray, slots: np.ndarray,
                 maps: list[tuple[float, int, int]], shapes: list[tuple[int, int]]
-                ) -> list[FaceBox | None]:
+                ) -> tuple[list[FaceBox | None], np.ndarray]:
         """Anchors -> one box per tile, all tiles at once with numpy (one Python loop over
         tiles was a measurable share of the face stage). Per tile: the most confident anchor
         whose centre lies in the tile's slot, blended with the confident anchors overlapping it
@@ -220,7 +224,7 @@ class FaceDetector:
                         for j in range(N_KEYPOINTS))
             out.append(_clamp_box(((bx - w / 2) - px) / s, ((by - h / 2) - py) / s, w / s, h / s,
                                   float(top[t]), shapes[t], kps))
-        return out
+        return out, top
 
     # -- Haar --------------------------------------------------------------------------------
     def _haar_one(self, tile: np.ndarray) -> FaceBox | None:

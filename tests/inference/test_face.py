@@ -156,7 +156,7 @@ def test_vectorised_decode_equals_the_per_tile_decoder(blaze: FaceDetector) -> N
     logits = rng.normal(-3, 3, (n_in, 896)).astype(np.float32)
     slots = np.array([(0, 0, 64), (0, 64, 64), (1, 0, 128), (2, 0, 64), (2, 64, 64)])
     maps = [(1.0, 0, int(y0)) for _, y0, _ in slots]
-    got = blaze._decode(raw, logits, slots, maps, [(128, 128)] * len(slots))
+    got, _ = blaze._decode(raw, logits, slots, maps, [(128, 128)] * len(slots))
     found = 0
     for (i, y0, sh), box in zip(slots, got, strict=True):
         want = _reference_decode(raw[i], logits[i], blaze._anchors, y0, sh, blaze.min_score)
