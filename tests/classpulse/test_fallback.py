@@ -78,3 +78,14 @@ def test_blazeface_windows_find_the_faces_haar_misses() -> None:
     assert hits(blaze) >= max(hits(haar), int(0.8 * len(heads)))
     assert not any(o.x <= b.x + b.w / 2 < o.x + o.w and o.y <= b.y + b.h / 2 < o.y + o.h
                    for b in blaze for o in offs)
+
+
+def test_noise_and_flat_frames_make_no_people() -> None:
+    """Pixel noise scores up to ~0.7 in BlazeFace windows: the noise check must drop it (a
+    pseudo-tile would cost OCR and invent a participant); flat frames skip inference."""
+    rng = np.random.default_rng(3)
+    fb = NoGridFallback()
+    frames = [(rng.random((720, 1280, 3)) > 0.5).astype(np.uint8) * 255 for _ in range(3)]
+    frames += [rng.integers(0, 256, (600, 900, 3), dtype=np.uint8) for _ in range(2)]
+    frames.append(np.full((720, 1280, 3), (40, 90, 160), np.uint8))
+    assert [fb.faces(f) for f in frames] == [[]] * len(frames)
