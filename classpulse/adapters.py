@@ -61,6 +61,16 @@ def make_face_detector():
     return FaceDetector()
 
 
+def for_stream(detector):
+    """``detector`` behind FaceReuse for a stream of frames (live, recordings): tiles whose
+    pixels did not change keep their last box. Not for independent screenshots (check), where
+    each image must get the answer it gets alone. Other detectors (test doubles) pass through."""
+    from inference.face import FaceDetector
+    from inference.face_reuse import FaceReuse
+
+    return FaceReuse(detector) if isinstance(detector, FaceDetector) else detector
+
+
 def make_classifier(model_path: str | Path):
     from inference.classifier import ExpressionClassifier
 
@@ -84,9 +94,14 @@ def identity_key(name: str, order: int) -> str:
     return _key(name, order)
 
 
-def detect_faces(detector, images: list[np.ndarray]) -> list[FaceBox | None]:
+def detect_faces(detector, images: list[np.ndarray], keys: list | None = None
+                 ) -> list[FaceBox | None]:
+    """``keys`` (one hashable per image, e.g. the tile box) go to detectors that reuse boxes
+    of unchanged tiles (inference.face_reuse); other detectors get the images only."""
     if not images:
         return []
+    if keys is not None and getattr(detector, "reuses", False):
+        return list(detector.detect_batch(images, keys=keys))
     return list(detector.detect_batch(images))
 
 

@@ -2,8 +2,9 @@
 
 Why: a layout the grid detector does not know (speaker view, a custom layout, an app we never
 saw) must not turn a class full of faces into an empty session. Faces are found on the whole
-frame with OpenCV's Haar cascade (the earlier projects' way, 64 % on real screenshots), each
-becomes a 16:9 pseudo-tile around the face whose bottom-left holds the nearest name label, so
+frame with BlazeFace on overlapping windows (inference.face_frame: 78 % of faces on 30 realistic
+screens, where OpenCV's Haar cascade, the earlier projects' way, found 47 %; Haar stays as
+``backend="haar"`` for the A/B), each becomes a 16:9 pseudo-tile around the face whose bottom-left holds the nearest name label, so
 names, face detection and the classifier run unchanged. Health says "no grid".
 This lives in classpulse because it joins capture's types with a face finder; capture itself
 never imports inference.
@@ -20,6 +21,9 @@ from capture.types import Box, GridResult, Tile
 
 NOT_PEOPLE = ("bad frame", "frame too", "blank frame", "grid detection failed")
 MAX_FACES = 49
+# Whole-frame faces must be plain. On 30 realistic screens (bench_capture's app_scenes, seed 11):
+# 0.5 finds 279/333 faces but puts one in a camera-off tile, 0.6 finds 259/333 and none there.
+MIN_SCORE = 0.6
 REASON = "no grid: tiles cut around faces found on the whole frame"
 
 
@@ -27,11 +31,17 @@ class NoGridFallback:
     """``apply(image, grid)`` returns ``grid`` unchanged unless it is "no gallery" and faces
     are visible; then a gallery of face-centred pseudo-tiles (``extra["fallback"]``)."""
 
-    def __init__(self, min_face: int = 28, max_width: int = 1280) -> None:
-        path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
-        self._cascade = cv2.CascadeClassifier(path)
-        if self._cascade.empty():
-            raise FileNotFoundError(f"Haar cascade missing: expected {path}")
+    def __init__(self, min_face: int = 28, max_width: int = 1280,
+                 backend: str = "blazeface", min_score: float = MIN_SCORE) -> None:
+        if backend not in ("blazeface", "haar"):
+            raise ValueError(f"backend: expected 'blazeface' or 'haar', got {backend!r}")
+        self.backend, self.min_score = backend, min_score
+        self._cascade = self._blaze = None
+        if backend == "haar":
+            path = os.path.join(cv2.data.haarcascades, "haarcascade_frontalface_default.xml")
+            self._cascade = cv2.CascadeClassifier(path)
+            if self._cascade.empty():
+                raise FileNotFoundError(f"Haar cascade missing: expected {path}")
         self.min_face, self.max_width = min_face, max_width
         self._last: tuple[tuple[int, ...], list[Box]] | None = None
         self.runs = 0
@@ -53,8 +63,27 @@ class NoGridFallback:
                                                       "no_grid_reason": grid.reason})
 
     def faces(self, image: np.ndarray) -> list[Box]:
-        """Face boxes in frame pixels, on a copy scaled to at most ``max_width`` wide."""
+        """Face boxes in frame pixels, biggest first (at most MAX_FACES)."""
         self.runs += 1
+        if self.backend == "blazeface":
+            boxes = [Box(b.x, b.y, b.w, b.h) for b in self._blaze_faces(image)
+                     if min(b.w, b.h) >= self.min_face // 2]
+        else:
+            boxes = self._haar_faces(image)
+        boxes.sort(key=lambda b: -b.w * b.h)
+        return boxes[:MAX_FACES]
+
+    def _blaze_faces(self, image: np.ndarray):
+        from inference.face import FaceDetector
+        from inference.face_frame import frame_faces
+
+        if self._blaze is None:
+            self._blaze = FaceDetector("blazeface", min_score=self.min_score,
+                                       second_pass=False)
+        return frame_faces(self._blaze, image)
+
+    def _haar_faces(self, image: np.ndarray) -> list[Box]:
+        """Haar on a copy scaled to at most ``max_width`` wide."""
         h, w = image.shape[:2]
         s = min(1.0, self.max_width / w)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
@@ -62,10 +91,8 @@ class NoGridFallback:
             gray = cv2.resize(gray, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)
         found = self._cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=6,
                                                minSize=(self.min_face, self.min_face))
-        boxes = [Box(int(x / s), int(y / s), max(1, int(fw / s)), max(1, int(fh / s)))
-                 for x, y, fw, fh in (found if len(found) else [])]
-        boxes.sort(key=lambda b: -b.w * b.h)
-        return boxes[:MAX_FACES]
+        return [Box(int(x / s), int(y / s), max(1, int(fw / s)), max(1, int(fh / s)))
+                for x, y, fw, fh in (found if len(found) else [])]
 
 
 def _tiles_around(faces: list[Box], shape: tuple[int, int]) -> list[Box]:

@@ -104,7 +104,8 @@ class FrameProcessor:
         tiles = list(grid.tiles)
         lap("names")
         on = [t_ for t_ in tiles if t_.camera_on]
-        boxes = adapters.detect_faces(self.face_detector, [t_.image for t_ in on])
+        boxes = adapters.detect_faces(self.face_detector, [t_.image for t_ in on],
+                                      keys=[(t_.box.x, t_.box.y, t_.box.w, t_.box.h) for t_ in on])
         lap("faces")
         face_probs = self._classify(on, boxes)
         lap("classify")

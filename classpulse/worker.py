@@ -137,7 +137,7 @@ class Worker:
         self.processor = FrameProcessor(
             grid_detector=adapters.make_grid_detector(),
             name_reader=adapters.make_name_reader(self.cfg.capture.ocr_languages),
-            face_detector=adapters.make_face_detector(),
+            face_detector=adapters.for_stream(adapters.make_face_detector()),
             classifier=classifier,
             smoother=EmaSmoother(p.smoothing_alpha, p.smoothing_reset_s, enabled=p.smoothing),
             sampler=Sampler(p.every_s),
