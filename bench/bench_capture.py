@@ -17,6 +17,7 @@ One run measures the issue's targets against the synthetic truth:
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -45,7 +46,7 @@ SIZES = ((1366, 768), (1920, 1080), (2560, 1440))
 GUTTERS = (2, None, 12)  # per size: the thinnest, the style's own, the widest gutter
 TK_SHOW = (
     "import sys, tkinter as tk\nroot = tk.Tk()\nroot.overrideredirect(True)\n"
-    "img = tk.PhotoImage(file=sys.argv[1])\nroot.geometry(f'{img.width()}x{img.height()}+0+0')\n"
+    "img = tk.PhotoImage(data=sys.stdin.readline().strip())\nroot.geometry(f'{img.width()}x{img.height()}+0+0')\n"
     "tk.Label(root, image=img, borderwidth=0, highlightthickness=0).pack()\nroot.update()\n"
     "print('ready', flush=True)\nsys.stdin.readline()\n")
 
@@ -232,12 +233,13 @@ class _Screen:
         if not buf.strip():
             raise RuntimeError("Xvfb did not report a display number")
         display = f":{int(buf.strip())}"
-        png = tmp / "frame.png"
-        cv2.imwrite(str(png), image)
         env = {**os.environ, "DISPLAY": display}
-        tk = subprocess.Popen([sys.executable, "-c", TK_SHOW, str(png)], env=env,
+        tk = subprocess.Popen([sys.executable, "-c", TK_SHOW], env=env,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.procs.append(tk)
+        # the frame goes to Tk through a pipe (base64 PNG), never through a file
+        tk.stdin.write(base64.b64encode(cv2.imencode(".png", image)[1].tobytes()).decode() + "\n")
+        tk.stdin.flush()
         if tk.stdout.readline().strip() != "ready":
             raise RuntimeError("Tk window did not come up")
         os.environ["DISPLAY"] = display

@@ -37,6 +37,7 @@ FIT = (8, 0, True)  # layouts found by layout_fit: luma within 12 of the gutter
 GAPS_CLEAR = 0.5  # share of the gaps between fitted tiles that must show the gutter colour
 FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter-bounded edges
 MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
+MIN_TEXTURED = 0.5  # share of fitted tiles that must show anything at all (see textured)
 RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
 LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
 _LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
@@ -307,7 +308,8 @@ class GridDetector:
             if area < MIN_GRID_AREA * image.shape[0] * image.shape[1]:
                 continue  # toolbar buttons or text in a row: a gallery fills the window
             if (layout_evidence.filled(gray, found.boxes, bl) >= 0.6
-                    and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR):
+                    and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
+                    and layout_evidence.textured(gray, found.boxes) >= MIN_TEXTURED):
                 best, best_bg = found, bg
         if best is None:
             return None

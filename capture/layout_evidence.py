@@ -233,3 +233,18 @@ def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
         px = gray[ys[:, None], xs[None, :]].astype(np.float32)
         full += 1.0 - (np.abs(px - bg_luma) <= GUTTER_TOL).mean()
     return full / max(1, len(boxes))
+
+
+def textured(gray: np.ndarray, boxes: list[Box], min_std: float = 4.0) -> float:
+    """Share of the tiles that show anything at all (grey-level spread >= ``min_std`` over the
+    whole tile). Every real tile does: video, or a camera-off card with the name or initials
+    in its centre, and a name label at the bottom. A flat slide rectangle cut by a "grid" of
+    touching tiles (gaps under 3 px, so ``gaps_clear`` cannot see them) shows nothing."""
+    if not boxes:
+        return 0.0
+    n = 0
+    for b in boxes:
+        ys = np.linspace(b.y, b.y + b.h - 1, 16).astype(int)
+        xs = np.linspace(b.x, b.x + b.w - 1, 24).astype(int)
+        n += float(gray[ys[:, None], xs[None, :]].std()) >= min_std
+    return n / len(boxes)

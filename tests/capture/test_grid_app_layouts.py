@@ -57,3 +57,19 @@ def test_weak_tiles_need_gutter_and_content() -> None:
     assert weak[100]
     assert not weak[300]  # empty gutter
     assert not layout_evidence.weak_tiles(ev, 10, 90, 160, 6)[100]  # straddles the card's top
+
+
+def test_a_slide_with_a_flat_rectangle_is_no_gallery() -> None:
+    """A slide (light page, dark title text, a flat blue box) once fitted as 12 touching
+    tiles with the text colour as gutter: tiles that show nothing at all are no gallery."""
+    import cv2
+    import numpy as np
+
+    from capture.grid import GridDetector
+
+    slide = np.full((720, 1280, 3), 245, np.uint8)
+    cv2.putText(slide, "Week 3: photosynthesis", (80, 200), cv2.FONT_HERSHEY_SIMPLEX, 2,
+                (30, 30, 30), 4)
+    cv2.rectangle(slide, (80, 300), (700, 600), (200, 120, 40), -1)
+    result = GridDetector().detect(slide)
+    assert not result.is_gallery and result.tiles == (), result.reason
