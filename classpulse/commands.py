@@ -65,7 +65,6 @@ def serve_dashboard(cfg: Config) -> int:
         err(f"error: {problem}")
         return 2
     from dashboard.app import serve
-    from storage.attendance import AttendanceRules
     from storage.migrate import upgrade
 
     d = cfg.dashboard
@@ -77,7 +76,7 @@ def serve_dashboard(cfg: Config) -> int:
         # state, not answer 500: Dash builds the layout, which queries the sessions, on the
         # very first request.
         upgrade(url)
-        rules = AttendanceRules(**cfg.attendance.model_dump())
+        rules = cfg.attendance.rules()
         serve(url, host=d.host, port=d.port, username=user, password=pw, threads=d.threads,
               attendance=rules)
     except ValueError as exc:

@@ -102,6 +102,14 @@ class AttendanceConfig(_Strict):
         300.0, ge=0, description="last seen this long before the end: left early")
     min_present_s: float = Field(60.0, ge=0, description="seen for less than this in total: absent")
 
+    def rules(self):
+        """These thresholds as ``storage.attendance.AttendanceRules``, the one type the report,
+        the CSV export and the dashboard take (imported here, not at the top, so that reading a
+        config stays free of SQLAlchemy)."""
+        from storage.attendance import AttendanceRules
+
+        return AttendanceRules(**self.model_dump())
+
 
 class Config(_Strict):
     session: SessionConfig = SessionConfig()

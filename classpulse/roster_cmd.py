@@ -137,14 +137,13 @@ def session_attendance(
     CSV columns (stable): name, on_roster, status, first_seen, last_seen, seconds_present,
     seconds_camera_on, seconds_speaking."""
     from storage.attendance import (
-        AttendanceRules,
         export_attendance_csv,
         participation,
         session_attendance,
     )
 
     cfg, engine = _setup(config, db)
-    rules = AttendanceRules(**cfg.attendance.model_dump())
+    rules = cfg.attendance.rules()
     try:
         att = session_attendance(engine, session_id, rules)
     except KeyError as exc:

@@ -49,7 +49,7 @@ def frame_faces(detector: FaceDetector, image: np.ndarray,
                     if b is not None), key=lambda b: -b.score)
     keep: list[FaceBox] = []
     for b in cands:
-        if all(_iou(b, k) < MAX_OVERLAP and not _centre_in(b, k) for k in keep) and _plausible(
+        if all(b.iou(k) < MAX_OVERLAP and not _centre_in(b, k) for k in keep) and _plausible(
                 image[b.y:b.y + b.h, b.x:b.x + b.w]):
             keep.append(b)
     return keep
@@ -82,13 +82,6 @@ def _textured(image: np.ndarray, wins: list[tuple[int, int, int]]
 def _shift(b: FaceBox, dx: int, dy: int) -> FaceBox:
     kps = None if b.keypoints is None else tuple((x + dx, y + dy) for x, y in b.keypoints)
     return FaceBox(b.x + dx, b.y + dy, b.w, b.h, b.score, kps)
-
-
-def _iou(a: FaceBox, b: FaceBox) -> float:
-    iw = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
-    ih = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
-    inter = iw * ih
-    return inter / float(a.w * a.h + b.w * b.h - inter)
 
 
 def _centre_in(a: FaceBox, b: FaceBox) -> bool:

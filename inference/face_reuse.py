@@ -43,7 +43,8 @@ def thumbnail(tile: np.ndarray) -> np.ndarray:
 class FaceReuse:
     """``detect_batch(tiles, keys)``: like the wrapped detector's, but tiles unchanged since
     their last detection get that detection's box back. Without ``keys`` it is a pass-through.
-    ``detected`` and ``reused`` count tiles, for health and the benchmark."""
+    ``detected`` and ``reused`` count tiles, for the benchmark's report of how often a
+    full detection ran."""
 
     reuses = True  # adapters.detect_faces passes tile keys to detectors that say this
 

@@ -39,6 +39,14 @@ class FaceBox:
             raise ValueError(f"FaceBox.keypoints: expected {N_KEYPOINTS} (x, y) pairs or None, "
                              f"got {kp!r}")
 
+    def iou(self, other: FaceBox) -> float:
+        """Intersection over union of the two boxes (0 when apart): how detections of one face
+        at different window sizes are recognised as the same face."""
+        iw = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        ih = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = iw * ih
+        return inter / float(self.w * self.h + other.w * other.h - inter)
+
 
 @dataclass(frozen=True, slots=True)
 class FaceObservation:

@@ -29,6 +29,14 @@ def test_config_defaults_and_toml_and_cli_override(tmp_path):
     assert cfg.pipeline.every_s == 2.0  # default
 
 
+def test_attendance_thresholds_reach_the_rules(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text("[attendance]\nlate_after_s = 900\nmin_present_s = 5\n")
+    rules = load_config(f).attendance.rules()
+    assert (rules.late_after_s, rules.min_present_s) == (900.0, 5.0)
+    assert rules.left_early_before_end_s == 300.0  # default kept
+
+
 @pytest.mark.parametrize(
     ("toml", "field"),
     [

@@ -70,6 +70,13 @@ def test_bad_input_names_the_problem(blaze: FaceDetector) -> None:
         FaceDetector("yolo")
 
 
+def test_facebox_iou() -> None:
+    a = FaceBox(0, 0, 10, 10, 0.9)
+    assert a.iou(a) == 1.0
+    assert a.iou(FaceBox(20, 20, 5, 5, 0.9)) == 0.0
+    assert a.iou(FaceBox(5, 0, 10, 10, 0.9)) == pytest.approx(50 / 150)
+
+
 def test_crop_shape_and_border_faces() -> None:
     tile = np.random.default_rng(1).integers(0, 256, (90, 160, 3), dtype=np.uint8)
     for box in (FaceBox(60, 20, 40, 40, 0.9), FaceBox(0, 0, 30, 30, 0.9),
