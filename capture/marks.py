@@ -1,0 +1,84 @@
+"""When a second tesseract pack may correct a Latin read: Vietnamese tone and vowel marks.
+
+Why: the 'Latin' pack (the default) has no letters with two stacked marks, horns or hooks, so
+it reads "Nguyễn" as "Nguyën" or "Nguyēn"; the 'Vietnamese' pack reads them, but it turns
+"Łukasz" into "tukasz" and "Åström" into "Âström", so it cannot be the default. Its read is
+trusted only where it differs from the Latin one by marks on the SAME base letters, every
+changed letter is a Vietnamese letter and at least one carries a mark that only Vietnamese
+uses. A changed base letter (Ł -> t), or a change to a mark other alphabets share (Å -> Â),
+keeps the Latin read.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+VIETNAMESE_PACK = "Vietnamese"
+LATIN_PACKS = frozenset({"Latin", "eng"})  # packs whose reads the Vietnamese look may correct
+
+_VOWEL_MARKS = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook, dot
+_ONLY_VIETNAMESE = frozenset("\u031b\u0309\u0323")  # horn, hook above, dot below
+
+
+def _parts(ch: str) -> tuple[str, list[str]]:
+    """A letter's base and its combining marks (NFD)."""
+    d = unicodedata.normalize("NFD", ch)
+    return d[0], [m for m in d[1:] if unicodedata.combining(m)]
+
+
+def _vietnamese_letter(ch: str) -> bool:
+    """A letter of the Vietnamese alphabet: a plain letter, đ, or a vowel with at most one
+    vowel mark and one tone mark."""
+    if ch in "đĐ":
+        return True
+    base, marks = _parts(ch)
+    if not marks:
+        return base.isascii() and base.isalpha()
+    vowel = [m for m in marks if m in _VOWEL_MARKS]
+    tone = [m for m in marks if m in _TONE_MARKS]
+    return (base.lower() in "aeiouy" and len(vowel) <= 1 and len(tone) <= 1
+            and len(vowel) + len(tone) == len(marks))
+
+
+def _only_vietnamese(ch: str) -> bool:
+    """A letter no other big Latin alphabet writes: đ aside, a horn, a hook above, a dot
+    below, two stacked marks (ễ, ắ) or a tilde on e, i, u or y."""
+    base, marks = _parts(ch)
+    return (bool(set(marks) & _ONLY_VIETNAMESE) or len(marks) >= 2
+            or ("\u0303" in marks and base.lower() in "eiuy"))
+
+
+def skeleton(text: str) -> str:
+    """The text without its combining marks: "Nguyễn" -> "Nguyen", "Łukasz" keeps its Ł."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _mark_fix(latin: str, other: str) -> bool:
+    """One changed letter: to a Vietnamese letter on the same base, or, where the Latin pack
+    put its nearest marked letter for a glyph it lacks ("ễ" read "č"), to a letter only
+    Vietnamese writes. A plain letter never changes (Ł has no combining mark: "Łukasz")."""
+    if not _vietnamese_letter(other):
+        return False
+    if skeleton(latin) == skeleton(other):
+        return True
+    return bool(_parts(latin)[1]) and _only_vietnamese(other)
+
+
+def corrects_marks(first: str, other: str) -> bool:
+    """Whether ``other`` (a Vietnamese-pack read) only puts Vietnamese letters where ``first``
+    (the Latin read) had marked ones: same length, plain letters kept, every change a
+    ``_mark_fix``, one of them a letter only Vietnamese writes."""
+    a, b = unicodedata.normalize("NFC", first), unicodedata.normalize("NFC", other)
+    if a == b or len(a) != len(b):
+        return False
+    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return (all(_mark_fix(x, y) for x, y in changed)
+            and any(_only_vietnamese(y) for _, y in changed))
+
+
+def vietnamese_look(lang: str, installed: frozenset[str]) -> bool:
+    """Whether reads in ``lang`` get a second look with the Vietnamese pack: only Latin-script
+    packs without it already (a user's ``--lang Vietnamese+Latin`` reads it directly)."""
+    packs = set(lang.split("+"))
+    return VIETNAMESE_PACK in installed and packs <= LATIN_PACKS
