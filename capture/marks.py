@@ -49,6 +49,13 @@ def _only_vietnamese(ch: str) -> bool:
             or ("\u0303" in marks and base.lower() in "eiuy"))
 
 
+def foreign_marks(text: str) -> bool:
+    """Whether a read has a mark Vietnamese never writes (diaeresis, caron, macron, ring...):
+    where the Latin pack lacks a Vietnamese letter it puts such a one ("Nguyën", "Nguyčn"),
+    often with a confident score, so these reads get the Vietnamese look however sure."""
+    return any(m not in _VOWEL_MARKS | _TONE_MARKS for c in text for m in _parts(c)[1])
+
+
 def skeleton(text: str) -> str:
     """The text without its combining marks: "Nguyễn" -> "Nguyen", "Łukasz" keeps its Ł."""
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))

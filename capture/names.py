@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
-from capture.marks import VIETNAMESE_PACK, corrects_marks, vietnamese_look
+from capture.marks import VIETNAMESE_PACK, corrects_marks, foreign_marks, vietnamese_look
 from capture.types import GridResult, Tile
 
 ELLIPSIS = "\u2026"
@@ -211,12 +211,12 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     ("Nguyën" -> "Nguyễn"), never change a letter ("Łukasz" stays)."""
     best = ocr_scored([_soft(im) for im in images], lang)
     viet = vietnamese_look(lang, installed_languages())
-    again_lang = f"{lang}+{VIETNAMESE_PACK}" if viet else lang
+    again_lang = VIETNAMESE_PACK if viet else lang
     looks: list[tuple[int, np.ndarray]] = []
     for i, (text, conf) in enumerate(best):
         if conf < WEAK_CONF or _odd(text):
             looks += [(i, f(images[i])) for f in RETRY]
-        if viet and text and conf < SURE_CONF:
+        if viet and text and (conf < SURE_CONF or foreign_marks(text)):
             looks.append((i, _soft(images[i])))
     if not looks:
         return [text for text, _ in best]
