@@ -11,6 +11,7 @@ keeps the Latin read.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 
 VIETNAMESE_PACK = "Vietnamese"
@@ -61,27 +62,30 @@ def skeleton(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
+def _marked(ch: str) -> bool:
+    return bool(_parts(ch)[1])
+
+
 def _mark_fix(latin: str, other: str) -> bool:
-    """One changed letter: to a Vietnamese letter on the same base, or, where the Latin pack
-    put its nearest marked letter for a glyph it lacks ("ễ" read "č"), to a letter only
+    """One changed stretch: to Vietnamese letters on the same bases, or, where the Latin pack
+    put marked letters for a glyph it lacks ("ễ" read "č", "ồ" read "ôö"), to letters only
     Vietnamese writes. A plain letter never changes (Ł has no combining mark: "Łukasz")."""
-    if not _vietnamese_letter(other):
+    if not other or not all(map(_vietnamese_letter, other)):
         return False
-    if skeleton(latin) == skeleton(other):
+    if skeleton(latin.replace("Ð", "Đ")) == skeleton(other):  # Icelandic Ð draws as Đ
         return True
-    return bool(_parts(latin)[1]) and _only_vietnamese(other)
+    return all(map(_marked, latin)) and all(map(_only_vietnamese, other))
 
 
 def corrects_marks(first: str, other: str) -> bool:
     """Whether ``other`` (a Vietnamese-pack read) only puts Vietnamese letters where ``first``
-    (the Latin read) had marked ones: same length, plain letters kept, every change a
+    (the Latin read) had marked ones: plain letters kept, every changed stretch a
     ``_mark_fix``, one of them a letter only Vietnamese writes."""
     a, b = unicodedata.normalize("NFC", first), unicodedata.normalize("NFC", other)
-    if a == b or len(a) != len(b):
-        return False
-    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return (all(_mark_fix(x, y) for x, y in changed)
-            and any(_only_vietnamese(y) for _, y in changed))
+    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+           if op[0] != "equal"]
+    return (bool(ops) and all(_mark_fix(a[i0:i1], b[j0:j1]) for _, i0, i1, j0, j1 in ops)
+            and any(_only_vietnamese(c) for _, _, _, j0, j1 in ops for c in b[j0:j1]))
 
 
 def vietnamese_look(lang: str, installed: frozenset[str]) -> bool:
