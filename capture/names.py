@@ -75,7 +75,8 @@ def best_language() -> str:
     """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'.
 
     Not 'Latin+Vietnamese': that reads "Nguyễn" (which 'Latin' reads as "Nguyën") but turns
-    every "Łukasz" into "tukasz"; Vietnamese classes pass ``--lang Vietnamese+Latin``."""
+    every "Łukasz" into "tukasz"; ``read_labels`` gives unsure Latin reads a Vietnamese look
+    instead, and Vietnamese classes may pass ``--lang Vietnamese+Latin``."""
     return "Latin" if "Latin" in installed_languages() else "eng"
 
 
