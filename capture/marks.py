@@ -43,11 +43,11 @@ def _vietnamese_letter(ch: str) -> bool:
 
 
 def _only_vietnamese(ch: str) -> bool:
-    """A letter no other big Latin alphabet writes: đ aside, a horn, a hook above, a dot
-    below, two stacked marks (ễ, ắ) or a tilde on e, i, u or y."""
-    base, marks = _parts(ch)
-    return (bool(set(marks) & _ONLY_VIETNAMESE) or len(marks) >= 2
-            or ("\u0303" in marks and base.lower() in "eiuy"))
+    """A letter no other big Latin alphabet writes: a horn, a hook above, a dot below or two
+    stacked marks (ễ, ắ). Not a lone tilde on e, i, u, y: the Vietnamese pack reads "Müller"
+    as "Mũller" too often (bench), so "Mỹ" needs ``--lang Vietnamese+Latin``."""
+    marks = _parts(ch)[1]
+    return bool(set(marks) & _ONLY_VIETNAMESE) or len(marks) >= 2
 
 
 def foreign_marks(text: str) -> bool:
@@ -77,15 +77,24 @@ def _mark_fix(latin: str, other: str) -> bool:
     return all(map(_marked, latin)) and all(map(_only_vietnamese, other))
 
 
-def corrects_marks(first: str, other: str) -> bool:
-    """Whether ``other`` (a Vietnamese-pack read) only puts Vietnamese letters where ``first``
-    (the Latin read) had marked ones: plain letters kept, every changed stretch a
-    ``_mark_fix``, one of them a letter only Vietnamese writes."""
+def mark_fixes(first: str, other: str) -> str | None:
+    """``first`` (the Latin read) with the Vietnamese letters of ``other`` (a Vietnamese-pack
+    read) put where it had marked ones, each changed stretch a ``_mark_fix``; every other
+    difference keeps the Latin read (a speck the other look saw, "Ł" it reads "t").
+    None unless one fix gives a letter only Vietnamese writes."""
     a, b = unicodedata.normalize("NFC", first), unicodedata.normalize("NFC", other)
-    ops = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
-    return (bool(ops) and all(_mark_fix(a[i0:i1], b[j0:j1]) for _, i0, i1, j0, j1 in ops)
-            and any(_only_vietnamese(c) for _, _, _, j0, j1 in ops for c in b[j0:j1]))
+    out, pos, special = [], 0, False
+    for _, i0, i1, j0, j1 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if a[i0:i1] != b[j0:j1] and _mark_fix(a[i0:i1], b[j0:j1]):
+            out += [a[pos:i0], b[j0:j1]]
+            pos = i1
+            special |= any(map(_only_vietnamese, b[j0:j1]))
+    return "".join(out + [a[pos:]]) if special else None
+
+
+def corrects_marks(first: str, other: str) -> bool:
+    """Whether ``mark_fixes`` finds a Vietnamese mark to put right in ``first``."""
+    return mark_fixes(first, other) is not None
 
 
 def vietnamese_look(lang: str, installed: frozenset[str]) -> bool:

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
-from capture.marks import VIETNAMESE_PACK, corrects_marks, foreign_marks, vietnamese_look
+from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
 from capture.types import GridResult, Tile
 
 ELLIPSIS = "\u2026"
@@ -224,10 +224,12 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     first = list(best)
     again = ocr_scored([im for _, im in looks], again_lang)
     for (i, _), cand in zip(looks, again, strict=True):
-        if cand[0] and _rank(cand) > _rank(best[i]) and (
-                not viet or not first[i][0] or _odd(first[i][0])
-                or corrects_marks(first[i][0], cand[0])):
+        if not cand[0] or _rank(cand) <= _rank(best[i]):
+            continue
+        if not viet or not first[i][0] or _odd(first[i][0]):
             best[i] = cand
+        elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
+            best[i] = (fixed, cand[1])
     return [text for text, _ in best]
 
 

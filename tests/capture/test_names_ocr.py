@@ -10,7 +10,7 @@ import pytest
 
 from capture import names as names_mod
 from capture.label_find import find_label
-from capture.marks import corrects_marks, foreign_marks, vietnamese_look
+from capture.marks import corrects_marks, foreign_marks, mark_fixes, vietnamese_look
 from capture.names import (
     NameReader,
     _odd,
@@ -139,6 +139,10 @@ def test_marks_only_vietnamese_corrections() -> None:
     assert not corrects_marks("Zoë", "Zoẽ!")  # a letter added
     assert not corrects_marks("Weiß", "Weil")
     assert not corrects_marks("Oliver", "Oliver")
+    assert not corrects_marks("Zoë Müller", "Zoë Mũller")  # German ü stays
+    # only the marks come from the Vietnamese look; a speck it also read is left out
+    assert mark_fixes("Nguyën Văn An", "Nguyễn Văn An ›") == "Nguyễn Văn An"
+    assert mark_fixes("Łukasz Nguyën", "tukasz Nguyễn") == "Łukasz Nguyễn"
     assert foreign_marks("Nguyën") and foreign_marks("Čech") and not foreign_marks("José Núñez")
     assert vietnamese_look("Latin", frozenset({"Latin", "Vietnamese"}))
     assert not vietnamese_look("Vietnamese+Latin", frozenset({"Latin", "Vietnamese"}))
