@@ -2,11 +2,11 @@
 
 Why: the 'Latin' pack (the default) has no letters with two stacked marks, horns or hooks, so
 it reads "Nguyễn" as "Nguyën" or "Nguyēn"; the 'Vietnamese' pack reads them, but it turns
-"Łukasz" into "tukasz" and "Åström" into "Âström", so it cannot be the default. Its read is
-trusted only where it differs from the Latin one by marks on the SAME base letters, every
-changed letter is a Vietnamese letter and at least one carries a mark that only Vietnamese
-uses. A changed base letter (Ł -> t), or a change to a mark other alphabets share (Å -> Â),
-keeps the Latin read.
+"Łukasz" into "tukasz" and "Åström" into "Âström", so it cannot be the default. It only lends
+marks: a stretch of the Latin read changes where the Vietnamese read has Vietnamese letters on
+the same base letters (or marked letters the Latin pack put for one it lacks), and only when one
+of them carries a mark that only Vietnamese writes. Every other difference (Ł -> t, a speck)
+keeps the Latin read; ``capture.names.read_labels`` also wants the higher confidence.
 """
 
 from __future__ import annotations

@@ -207,9 +207,10 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     most confident about. Small CJK glyphs, tesseract's occasional empty page ("周杰" at psm 7)
     and a capital I read as "]" are the weak ones.
 
-    Latin-script reads under ``SURE_CONF`` also get a look with the Vietnamese pack in that
-    same run (``capture.marks``): it may only put Vietnamese marks on the same letters
-    ("Nguyën" -> "Nguyễn"), never change a letter ("Łukasz" stays)."""
+    Latin-script reads under ``SURE_CONF``, or with a mark Vietnamese never writes, also get
+    a look with the Vietnamese pack: that run then reads every look with it. A more confident
+    Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
+    stays), unless the Latin read was empty or odd."""
     best = ocr_scored([_soft(im) for im in images], lang)
     viet = vietnamese_look(lang, installed_languages())
     again_lang = VIETNAMESE_PACK if viet else lang
