@@ -28,6 +28,8 @@ MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, 
 MAX_PARTS = 300  # bright parts considered in one search region
 MAX_SEEDS = 40  # biggest parts tried as the start of the name's line
 BELOW = 0.8  # x line height: Thai sara u/uu hang this far below a line of x-height letters
+WEAK_WHITE = 115  # fainter stroke pixels, drawn when they touch a kept stroke...
+FAINT_MAX = 1.6  # ...and add at most 60 % to its part
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
 
 
@@ -91,7 +93,8 @@ def _line_from(comps: np.ndarray, seed: int, max_h: float) -> np.ndarray:
     cy = comps[:, 1] + comps[:, 3] / 2
     on = ((cy >= band0) & (cy <= band1) & (comps[:, 3] <= min(max_h, 1.8 * sh))
           & ((comps[:, 3] >= MIN_PART * sh)  # dots and specks only join as marks, inside the span
-             | ((comps[:, 3] >= 0.2 * sh) & (comps[:, 2] >= 0.3 * sh))))  # short wide Hangul jamo
+             | ((comps[:, 3] >= 0.2 * sh) & (comps[:, 2] >= 0.3 * sh))  # short wide Hangul jamo
+             | ((comps[:, 2] >= 0.6 * sh) & (comps[:, 2] <= 1.5 * sh))))  # Han bars: 一, 王 at 12 px
     idx = np.nonzero(on)[0]
     idx = idx[np.argsort(comps[idx, 0])]
     gap = max(4.0, 0.9 * sh)
@@ -163,12 +166,27 @@ def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
     return none if after.any() else cand
 
 
+def _faint_strokes(sub: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Fainter pixels of the kept glyphs: a 12 px Han glyph's stem lands split over two
+    columns at whiteness ~120, under the stroke mask's 150 (王 would read 三). Only parts that
+    stay small next to the strokes they touch and off the crop's edge: not bright video."""
+    n, faint, stats, _ = cv2.connectedComponentsWithStats((sub >= WEAK_WHITE).astype(np.uint8),
+                                                          connectivity=8)
+    strong = np.bincount(faint[k], minlength=n)
+    x, y, w, h, area = (stats[:, i] for i in range(5))
+    inside = (x > 0) & (y > 0) & (x + w < sub.shape[1]) & (y + h < sub.shape[0])
+    lit = inside & (strong > 0) & (area <= FAINT_MAX * strong)
+    lit[0] = False
+    return lit[faint]
+
+
 def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``."""
     x0, y0, x1, y1 = box
     sub = white[y0:y1, x0:x1].astype(np.float32)
     k = keep[y0:y1, x0:x1]
     near = cv2.dilate(k.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    near |= _faint_strokes(sub, k)
     hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)

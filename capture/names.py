@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
+from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
 from capture.types import GridResult, Tile
 
 ELLIPSIS = "\u2026"
@@ -74,7 +75,8 @@ def best_language() -> str:
     """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'.
 
     Not 'Latin+Vietnamese': that reads "Nguyễn" (which 'Latin' reads as "Nguyën") but turns
-    every "Łukasz" into "tukasz"; Vietnamese classes pass ``--lang Vietnamese+Latin``."""
+    every "Łukasz" into "tukasz"; ``read_labels`` gives unsure Latin reads a Vietnamese look
+    instead, and Vietnamese classes may pass ``--lang Vietnamese+Latin``."""
     return "Latin" if "Latin" in installed_languages() else "eng"
 
 
@@ -186,6 +188,7 @@ def _small(image: np.ndarray) -> np.ndarray:
 
 RETRY = (lambda im: im, _small)  # other looks at a weak read: the hard crop, a smaller one
 WEAK_CONF = 50.0  # a read whose weakest word is below this gets a second look
+SURE_CONF = 90.0  # a Latin read below this also gets the Vietnamese look
 
 
 def _odd(text: str) -> bool:
@@ -198,19 +201,36 @@ def _rank(read: tuple[str, float]) -> tuple[bool, float]:
 
 
 def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
-    """One text per label crop: a first tesseract run over all of them, then ONE more run
-    over the weak reads (empty, a word under ``WEAK_CONF``, or unbalanced brackets) in
+    """One text per label crop: a first tesseract run over all of them, then at most ONE more
+    run over the weak reads (empty, a word under ``WEAK_CONF``, or unbalanced brackets) in
     ``RETRY``'s other preprocessings, keeping the look that is not odd and that tesseract is
     most confident about. Small CJK glyphs, tesseract's occasional empty page ("周杰" at psm 7)
-    and a capital I read as "]" are the weak ones."""
+    and a capital I read as "]" are the weak ones.
+
+    Latin-script reads under ``SURE_CONF``, or with a mark Vietnamese never writes, also get
+    a look with the Vietnamese pack: that run then reads every look with it. A more confident
+    Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
+    stays), unless the Latin read was empty or odd."""
     best = ocr_scored([_soft(im) for im in images], lang)
-    weak = [i for i, (text, conf) in enumerate(best) if conf < WEAK_CONF or _odd(text)]
-    if weak:
-        again = ocr_scored([f(images[i]) for i in weak for f in RETRY], lang)
-        for j, i in enumerate(weak):
-            for cand in again[j * len(RETRY):(j + 1) * len(RETRY)]:
-                if cand[0] and _rank(cand) > _rank(best[i]):
-                    best[i] = cand
+    viet = vietnamese_look(lang, installed_languages())
+    again_lang = VIETNAMESE_PACK if viet else lang
+    looks: list[tuple[int, np.ndarray]] = []
+    for i, (text, conf) in enumerate(best):
+        if conf < WEAK_CONF or _odd(text):
+            looks += [(i, f(images[i])) for f in RETRY]
+        if viet and text and (conf < SURE_CONF or foreign_marks(text)):
+            looks.append((i, _soft(images[i])))
+    if not looks:
+        return [text for text, _ in best]
+    first = list(best)
+    again = ocr_scored([im for _, im in looks], again_lang)
+    for (i, _), cand in zip(looks, again, strict=True):
+        if not cand[0] or _rank(cand) <= _rank(best[i]):
+            continue
+        if not viet or not first[i][0] or _odd(first[i][0]):
+            best[i] = cand
+        elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
+            best[i] = (fixed, cand[1])
     return [text for text, _ in best]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from capture import names as names_mod
 from capture.label_find import find_label
+from capture.marks import corrects_marks, foreign_marks, mark_fixes, vietnamese_look
 from capture.names import (
     NameReader,
     _odd,
@@ -91,7 +92,8 @@ def test_only_weak_reads_get_one_retry_run(monkeypatch) -> None:
     blank = np.full((40, 120), 255, np.uint8)  # nothing to read: always weak
     got = read_labels([strong, blank, strong], "Latin")
     assert got[0] == got[2] == "Oliver Smith"
-    assert runs == [3, len(names_mod.RETRY)]  # the retry run holds the blank's looks only
+    viet = vietnamese_look("Latin", installed_languages())  # + the blank's Vietnamese look
+    assert runs == [3, len(names_mod.RETRY) + viet]  # the retry run holds the blank's looks only
 
 
 def test_stray_end_glyphs_and_odd_brackets() -> None:
@@ -102,9 +104,56 @@ def test_stray_end_glyphs_and_odd_brackets() -> None:
     assert _odd("Κώστας ]ωά") and _odd("김수영(2019") and not _odd("김수영(20190777)")
 
 
-def test_vietnamese_names_need_the_vietnamese_model() -> None:
-    """'Latin' (the default) reads "Nguyễn" as "Nguyën"; ``--lang Vietnamese+Latin`` reads it."""
+def test_vietnamese_names_read_with_the_vietnamese_model() -> None:
+    """``--lang Vietnamese+Latin`` reads Vietnamese names directly."""
     _needs("Vietnamese+Latin")
     names = ["Nguyễn Văn An", "Trần Thị Hồng"]
     tiles = [_label(n, "latin", "zoom", 18, flat=True) for n in names]
     assert NameReader("Vietnamese+Latin").read_tiles(tiles) == names
+
+
+def test_default_latin_gets_vietnamese_marks_but_keeps_other_letters(monkeypatch) -> None:
+    """The default 'Latin' pack reads "Nguyễn" as "Nguyën"/"Nguyčn"; the Vietnamese look in
+    the second run fixes those marks, while "Łukasz" (which the Vietnamese pack reads
+    "tukasz"), "Åström" ("Âström") and "Weiß" keep their Latin read. At most 2 runs."""
+    _needs("Latin+Vietnamese")
+    runs: list[str] = []
+    real = names_mod.ocr_scored
+    monkeypatch.setattr(names_mod, "ocr_scored",
+                        lambda imgs, lg: runs.append(lg) or real(imgs, lg))
+    names = ["Nguyễn Văn An", "Łukasz Kowalski", "Björn Åström", "Trần Thị Hồng",
+             "Greta Weiß", "Zoë Müller", "Phạm Đức Thắng"]
+    tiles = [_label(n, "latin", ("zoom", "teams")[i % 2], 16 + 2 * (i % 3), flat=True)
+             for i, n in enumerate(names)]
+    assert NameReader().read_tiles(tiles) == names
+    assert runs == ["Latin", "Vietnamese"]
+
+
+def test_marks_only_vietnamese_corrections() -> None:
+    assert corrects_marks("Nguyën Vän An", "Nguyễn Văn An")
+    assert corrects_marks("Nguyčn", "Nguyễn")  # the Latin pack's nearest marked letter
+    assert corrects_marks("Pham Ðúc", "Phạm Đức")
+    assert not corrects_marks("Łukasz", "tukasz")  # a letter changed, not a mark
+    assert not corrects_marks("Åström", "Âström")  # a mark other alphabets write too
+    assert corrects_marks("Trân Thi Hôöng", "Trần Thị Hồng")  # "ồ" read as two letters
+    assert not corrects_marks("Zoë", "Zoẽ!")  # a letter added
+    assert not corrects_marks("Weiß", "Weil")
+    assert not corrects_marks("Oliver", "Oliver")
+    assert not corrects_marks("Zoë Müller", "Zoë Mũller")  # German ü stays
+    # only the marks come from the Vietnamese look; a speck it also read is left out
+    assert mark_fixes("Nguyën Văn An", "Nguyễn Văn An ›") == "Nguyễn Văn An"
+    assert mark_fixes("Łukasz Nguyën", "tukasz Nguyễn") == "Łukasz Nguyễn"
+    assert foreign_marks("Nguyën") and foreign_marks("Čech") and not foreign_marks("José Núñez")
+    assert vietnamese_look("Latin", frozenset({"Latin", "Vietnamese"}))
+    assert not vietnamese_look("Vietnamese+Latin", frozenset({"Latin", "Vietnamese"}))
+    assert not vietnamese_look("kor+eng", frozenset({"kor", "eng", "Vietnamese"}))
+    assert not vietnamese_look("Latin", frozenset({"Latin"}))
+
+
+def test_twelve_px_han_strokes_stay_in_the_crop() -> None:
+    """Regression: at 12 px the stem of 王 is fainter than the stroke mask, its three bars
+    were too flat to join the line: "王美麗" was read "美麗", then "三美麗"."""
+    _needs("chi_tra")
+    tiles = [_label("王美麗", "chinese_tra", style, 12, seed=i)
+             for i, style in enumerate(("zoom", "meet", "teams"))]
+    assert NameReader("chi_tra").read_tiles(tiles) == ["王美麗"] * 3
