@@ -20,6 +20,7 @@ import numpy as np
 
 from bench.bench_capture import app_scenes
 from capture.grid import GridDetector
+from capture.names import NameReader, normalize_name
 from capture.render_apps import compress, downscale, render_app
 from inference.face import FaceDetector
 
@@ -31,13 +32,14 @@ def score(n_frames: int, min_f: float, max_f: float, seed: int = 11) -> dict:
     rng = np.random.default_rng(seed + 1000)
     det = FaceDetector("blazeface")
     acc = {"frames": 0, "exact": 0, "true": 0, "found": 0, "matched": 0, "precise": 0,
-           "face_tiles": 0, "face_found": 0, "off_tiles": 0, "off_face": 0, "bad": []}
+           "face_tiles": 0, "face_found": 0, "off_tiles": 0, "off_face": 0, "labels": 0,
+           "names_ok": 0, "bad": [], "misread": []}
     for scene, comp in app_scenes(n_frames, seed):
         f = float(rng.uniform(min_f, max_f))
         image, truth = render_app(scene)
         image, truth = downscale(image, truth, f)
         image = compress(image, comp, 75)
-        grid = GridDetector().detect(image)
+        grid = NameReader().read(GridDetector().detect(image))
         found = list(grid.tiles) if grid.is_gallery else []
         want = [t.box for t in truth.tiles]
         acc["frames"] += 1
@@ -53,7 +55,22 @@ def score(n_frames: int, min_f: float, max_f: float, seed: int = 11) -> dict:
                               f"x{scene.scale} {'max' if scene.maximised else 'window'} {comp} "
                               f"f={f:.2f}: found {len(found)} {grid.reason}")
         _faces(det, found, truth, acc)
+        _names(found, truth, acc)
     return acc
+
+
+def _names(found: list, truth, acc: dict) -> None:
+    """Names read exactly, over every true tile that shows a label (a missed tile reads none)."""
+    for want in truth.tiles:
+        if not want.shown:
+            continue
+        tile = max(found, key=lambda t: want.box.iou(t.box), default=None)
+        read = tile.name if tile is not None and want.box.iou(tile.box) >= MATCH_IOU else ""
+        acc["labels"] += 1
+        ok = normalize_name(read) == normalize_name(want.shown)
+        acc["names_ok"] += ok
+        if not ok:
+            acc["misread"].append(f"{want.shown!r} ({want.name_px} px) -> {read!r}")
 
 
 def _faces(det: FaceDetector, found: list, truth, acc: dict) -> None:
@@ -83,8 +100,12 @@ def report(acc: dict, min_f: float, max_f: float) -> None:
     print(f"  face found in face tiles {acc['face_found']}/{acc['face_tiles']} = "
           f"{pct(acc['face_found'], acc['face_tiles'])}; faces in camera-off tiles "
           f"{acc['off_face']}/{acc['off_tiles']}")
+    print(f"  names exact {acc['names_ok']}/{acc['labels']} = "
+          f"{pct(acc['names_ok'], acc['labels'])} of the labels shown")
     for b in acc["bad"][:12]:
         print("  missed:", b)
+    for m in acc["misread"][:12]:
+        print("  misread:", m)
 
 
 def main(argv: list[str] | None = None) -> int:
