@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
+LABEL_PX = 56  # ...but keeps its pixel size in small tiles: this many px above the bottom
+#                 (a 20 px name at 125 % in its box) are always searched
 BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 TARGET_H = 34.0  # px: the line height tesseract reads best
 BORDER = 0.2  # white margin around the line, x TARGET_H (1/3 read worse: bench CJK, Hangul -3..9 %)
@@ -288,9 +290,15 @@ def is_flat(tile_bgr: np.ndarray) -> bool:
     return float((np.abs(small - med).max(axis=1) <= 10).mean()) >= 0.55
 
 
+def bottom_top(h: int) -> int:
+    """First row of the label search. The apps draw the name at a fixed UI size, so in the
+    small tiles of a 49-person gallery (70 px tall) the label reaches up to mid-tile."""
+    return min(int(h * BOTTOM_TOP), max(int(h * 0.3), h - LABEL_PX))
+
+
 def bottom_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
     h, w = tile_bgr.shape[:2]
-    return tile_bgr[int(h * BOTTOM_TOP):h:step, 0:int(w * BOTTOM_RIGHT):step]
+    return tile_bgr[bottom_top(h):h:step, 0:int(w * BOTTOM_RIGHT):step]
 
 
 def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
@@ -301,7 +309,8 @@ def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
 def find_label(tile_bgr: np.ndarray) -> LabelCrop | None:
     """The tile's name label: the small one bottom-left, else (camera off) the centred one."""
     h = tile_bgr.shape[0]
-    found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), 0.2 * h, "left", "bottom")
+    found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), max(0.2 * h, 28.0), "left",
+                  "bottom")
     if found is None and is_flat(tile_bgr):
         found = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
                       "centre")

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -348,3 +349,25 @@ def write_h264(path: str, frames: list[np.ndarray], fps: float = 2.0, crf: int =
     h, w = frames[0].shape[:2]
     subprocess.run(_x264_args(w, h, fps, crf) + ["-y", str(path)],
                    input=b"".join(f.tobytes() for f in frames), capture_output=True, check=True)
+
+
+def downscale(image: np.ndarray, truth: AppTruth, f: float) -> tuple[np.ndarray, AppTruth]:
+    """The screen as a shared or resized screenshot: ``f`` times its size (area averaging, as
+    image viewers and web pages shrink), with the truth's boxes scaled to match. Thin gutters
+    end up 1 px and blended with the tiles; our own renderer's sharp edges no longer help."""
+    if not 0.3 <= f <= 1.0:
+        raise ValueError(f"downscale: expected 0.3 <= f <= 1.0, got {f}")
+    h, w = image.shape[:2]
+    out = cv2.resize(image, (int(w * f) // 2 * 2, int(h * f) // 2 * 2),
+                     interpolation=cv2.INTER_AREA)
+    fx, fy = out.shape[1] / w, out.shape[0] / h
+
+    def box(b: Box) -> Box:
+        x0, y0 = round(b.x * fx), round(b.y * fy)
+        return Box(x0, y0, round((b.x + b.w) * fx) - x0, round((b.y + b.h) * fy) - y0)
+
+    tiles = tuple(replace(t, box=box(t.box), face=None if t.face is None else (
+        round(t.face[0] * fx), round(t.face[1] * fy), round(t.face[2] * fx),
+        round(t.face[3] * fy))) for t in truth.tiles)
+    return out, replace(truth, window=box(truth.window), grid_area=box(truth.grid_area),
+                        tiles=tiles, gutter=max(1, round(truth.gutter * fx)))

@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from capture.grid import GridDetector
-from capture.render_apps import AppScene, compress, h264_roundtrip, render_app, write_h264
+from capture.render_apps import (
+    AppScene,
+    compress,
+    downscale,
+    h264_roundtrip,
+    render_app,
+    write_h264,
+)
 from capture.sources import VideoFileSource
 
 SCREENS = [  # style, theme, n, screen, scale, maximised, pages, compression
@@ -43,6 +50,20 @@ def test_app_screens_tiles(style, theme, n, screen, scale, maxi, pages, comp) ->
     for got, want in zip(result.tiles, truth.tiles, strict=True):
         if want.kind in ("face", "off"):  # pillarbox/dark/photo: camera state not asserted
             assert got.camera_on == want.camera_on, (want.kind, want.box)
+
+
+@pytest.mark.parametrize(("style", "f"), [("zoom", 0.8), ("teams", 0.6)])
+def test_downscaled_screenshot_keeps_its_truth_and_grid(style: str, f: float) -> None:
+    """A shrunk screenshot: the truth's boxes shrink with it, and the grid is still found."""
+    scene = AppScene(style, "dark", 9, (1920, 1080), 1.0, seed=5)
+    image, truth = render_app(scene)
+    small, small_truth = downscale(image, truth, f)
+    assert small.shape[:2] == (int(1080 * f) // 2 * 2, int(1920 * f) // 2 * 2)
+    for big, little in zip(truth.tiles, small_truth.tiles, strict=True):
+        assert abs(little.box.w - big.box.w * f) <= 1.5 and abs(little.box.x - big.box.x * f) <= 1
+    _check(GridDetector().detect(small), small_truth)
+    with pytest.raises(ValueError, match="0.3 <= f <= 1.0"):
+        downscale(image, truth, 1.5)
 
 
 @pytest.mark.parametrize("style", ["zoom", "meet", "teams"])

@@ -1,0 +1,36 @@
+"""Names read off whole realistic screens (capture.render_apps), through grid -> label -> OCR,
+with real tesseract: the path ``classpulse check`` takes on a screenshot."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from capture.grid import GridDetector
+from capture.names import NameReader, normalize_name
+from capture.render_apps import AppScene, compress, render_app
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
+                                reason="tesseract is not installed (tesseract-ocr)")
+
+
+def _exact_share(scene: AppScene, comp: str) -> float:
+    image, truth = render_app(scene)
+    grid = NameReader().read(GridDetector().detect(compress(image, comp, 75)))
+    assert grid.is_gallery and len(grid.tiles) == len(truth.tiles), grid.reason
+    pairs = [(t.name, w.shown) for t, w in zip(grid.tiles, truth.tiles, strict=True) if w.shown]
+    return sum(normalize_name(a) == normalize_name(b) for a, b in pairs) / len(pairs)
+
+
+@pytest.mark.parametrize(("style", "screen", "scale", "comp"), [
+    ("teams", (1366, 768), 1.5, "jpeg"),  # 49 tiles ~70 px tall: the label reaches mid-tile
+    ("zoom", (1920, 1080), 1.0, "png"),
+])
+def test_names_in_a_49_tile_gallery(style: str, screen: tuple[int, int], scale: float,
+                                    comp: str) -> None:
+    """The apps draw names at a fixed UI size, so in small tiles the label is a big share of
+    the tile; "…"-cut names are read as shown (before the fix: 5 % of cut names)."""
+    scene = AppScene(style, "light" if style == "teams" else "dark", 49, screen, scale,
+                     seed=4)
+    assert _exact_share(scene, comp) >= 0.8
