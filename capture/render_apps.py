@@ -32,8 +32,9 @@ PALETTE = {
     ("zoom", "dark"): dict(bg=(26, 26, 26), off=(36, 36, 36), bar=(26, 26, 26), text=(230,) * 3),
     ("zoom", "light"): dict(bg=(240, 240, 240), off=(226, 226, 228), bar=(250,) * 3, text=(40,) * 3),
     ("meet", "dark"): dict(bg=(32, 33, 36), off=(60, 64, 67), bar=(32, 33, 36), text=(232,) * 3),
-    ("meet", "light"): dict(bg=(241, 243, 244), off=(218, 220, 224), bar=(241, 243, 244),
-                            text=(60, 64, 67)),
+    # Meet's call screen is #202124 in either theme: its light theme changes menus and the home
+    # page only (the earlier light grey canvas, with white names on it, was no real screen)
+    ("meet", "light"): dict(bg=(32, 33, 36), off=(60, 64, 67), bar=(32, 33, 36), text=(232,) * 3),
     ("teams", "dark"): dict(bg=(31, 31, 31), off=(41, 41, 41), bar=(41, 40, 56), text=(230,) * 3),
     ("teams", "light"): dict(bg=(235, 235, 235), off=(214, 214, 214), bar=(245, 245, 245),
                              text=(36,) * 3),
