@@ -15,6 +15,9 @@ FLAT_TOL = 3  # camera-off cards are one exact fill (compression leaves flat are
 #              measured on 2x2 means: sensor noise of sigma ~2 per pixel is ~1 on a mean
 FLAT_OFF = 0.8  # share of flat sample points that turns a tile camera-off
 FLAT_KEEP = 0.6  # ... that keeps a tile camera-off that was so last frame (hysteresis)
+CARD_SPREAD = 28  # max - min channel of a camera-off card's fill: the apps draw grey cards
+#                   (Teams' purple-grey: 22); a flat wall in a video that the 2x2 means
+#                   make look flat is coloured (38-137 on bench_capture's screens)
 RING_SAT = 40  # speaker rings are saturated (yellow-green, blue, purple)
 
 
@@ -49,7 +52,7 @@ def _off(px: np.ndarray, bg: np.ndarray | None, was_off: np.ndarray | bool = Fal
     and not the gutter colour; ``was_off`` lowers the bar (hysteresis)."""
     fill = np.median(px, axis=-2)
     flat = (np.abs(px - fill[..., None, :]).max(axis=-1) <= FLAT_TOL).mean(axis=-1)
-    off = flat >= np.where(was_off, FLAT_KEEP, FLAT_OFF)
+    off = (flat >= np.where(was_off, FLAT_KEEP, FLAT_OFF)) & (np.ptp(fill, axis=-1) <= CARD_SPREAD)
     if bg is not None:
         off &= np.abs(fill - bg).max(axis=-1) > 3
     return off
