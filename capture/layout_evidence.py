@@ -194,11 +194,13 @@ def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     n_gut = sum((s >= WEAK_GUTTER).astype(np.int8) for s in gut)
     if ev.ring_h is not None and ev.ring_v is not None:
         ring = shares(ev.ring_h, ev.ring_v)
-        bars = shares(ev.gut, ev.gut, -1)  # the tile shows no edge there (pillarbox bar)
-        closed = np.logical_and.reduce([(a + b >= WEAK_GUTTER) | (c >= WEAK_GUTTER)
-                                        for a, b, c in zip(gut, ring, bars, strict=True)])
         n_ring = sum((s >= WEAK_GUTTER).astype(np.int8) for s in ring)
-        framed = closed & ((n_gut >= 3) | (n_ring == 4))
+        sides_ok = [a + b >= WEAK_GUTTER for a, b in zip(gut, ring, strict=True)]
+        framed = (n_gut >= 3) | (n_ring == 4)
+        if (framed & ~np.logical_and.reduce(sides_ok)).any():  # pillarbox bars just inside
+            sides_ok = [ok | (c >= WEAK_GUTTER) for ok, c in
+                        zip(sides_ok, shares(ev.gut, ev.gut, -1), strict=True)]
+        framed &= np.logical_and.reduce(sides_ok)
     else:
         framed = n_gut >= 3
     ix, iy = max(1, w // 10), max(1, h // 10)

@@ -38,10 +38,8 @@ ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a wind
 #                    tile plus the chrome above it is not
 WEAK_VALUE = 0.05  # score per px of border of a weak tile: positive, far below a seen one
 WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
-TRIES = 3  # hypotheses finished and checked, best first
-RING_GAPS = range(2, 9)  # gutters tried in a row with a speaker ring: the ring fills the gap
-#                          (Zoom's gutters are 2-6 px, Meet's 8) and hides the edges that
-#                          would measure it
+TRIES = 3  # hypotheses finished and checked, best first ...
+RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +116,17 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     return support, sorted(x for x in widths if x >= MIN_W), gap_list
 
 
-def _ringed(ev: Evidence, t: int, h: int) -> bool:
-    """Does the tile row [t, t+h) hold a vertical speaker-ring strip (ring pixels in some
-    column over most of the row's height)?"""
+def _ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
+    """Gutters to try in the tile row [t, t+h) beside its edge-derived ones: the widths of its
+    vertical speaker-ring strips (ring pixels over most of the row's height). A ring drawn
+    outside a tile fills the gap to its neighbour, hides the edges that would measure it, and
+    is exactly as wide as that gap."""
     if ev.ring_v is None:
-        return False
-    cols = np.diff((ev.ring_v[t + h] - ev.ring_v[t]).astype(np.int32))
-    return bool(cols.max(initial=0) >= 0.6 * h)
+        return []
+    cols = np.diff((ev.ring_v[t + h] - ev.ring_v[t]).astype(np.int32)) >= 0.6 * h
+    edges = np.flatnonzero(np.diff(cols.astype(np.int8), prepend=0, append=0))
+    widths = edges[1::2] - edges[0::2]
+    return sorted({int(r) for r in widths if 2 <= r <= MAX_GAP})
 
 
 def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
@@ -222,7 +224,7 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     chosen = pairs[:max_pairs // 2 + 1] + [p for p in by_raw[:max_pairs // 2]
                                            if p not in pairs[:max_pairs // 2 + 1]]
     hyps = dict.fromkeys((t, h, w, g) for _, t, h, w, g0 in chosen
-                         for g in ([g0, *RING_GAPS] if _ringed(ev, t, h) else [g0]))
+                         for g in [g0, *_ring_gaps(ev, t, h)])
     ranked: list[tuple[float, tuple[int, int, int, int], Fit]] = []
     for t, h, w, g in hyps:  # in rank order, without repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
@@ -231,7 +233,8 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
         ranked.append((score, (t, h, w, g),
                        Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)))
     ranked.sort(key=lambda r: -r[0])  # stable: the better-ranked pair wins a tie
-    for _, params, best in ranked[:TRIES]:
+    close = [r for r in ranked[:TRIES] if r is ranked[0] or r[0] >= RUNNER_UP * ranked[0][0]]
+    for _, params, best in close:
         found = _finish(ev, params, best, min_tiles)
         if found is not None and (accept is None or accept(found)):
             return found
