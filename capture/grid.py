@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -216,11 +217,13 @@ class GridDetector:
         self.min_tiles = max(1, min_tiles)
         self._layout: _Layout | None = None
         self._miss: tuple[tuple[int, ...], np.ndarray, str] | None = None
+        self._off: list[bool] | None = None  # camera-off flags of the layout's tiles
         self.full_detections = 0
 
     def reset(self) -> None:
         self._layout = None
         self._miss = None
+        self._off = None
 
     def detect(self, frame: Frame | np.ndarray, index: int = 0) -> GridResult:
         image = frame.image if isinstance(frame, Frame) else frame
@@ -300,16 +303,8 @@ class GridDetector:
             seen.append(bl)
             found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat,
                                    min_area=MIN_GRID_AREA * image.shape[0] * image.shape[1],
-                                   ring=ring)
-            if found is None or found.quality < FIT_QUALITY or (
-                    best is not None and found.score <= best.score):
-                continue
-            area = sum(b.w * b.h for b in found.boxes)
-            if area < MIN_GRID_AREA * image.shape[0] * image.shape[1]:
-                continue  # toolbar buttons or text in a row: a gallery fills the window
-            if (layout_evidence.filled(gray, found.boxes, bl) >= 0.6
-                    and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
-                    and layout_evidence.textured(gray, found.boxes) >= MIN_TEXTURED):
+                                   ring=ring, accept=partial(_fit_ok, gray, sat, bl))
+            if found is not None and (best is None or found.score > best.score):
                 best, best_bg = found, bg
         if best is None:
             return None
@@ -344,13 +339,28 @@ class GridDetector:
 
     def _result(self, image: np.ndarray, idx: int, lay: _Layout, changed: bool,
                 t0: float) -> GridResult:
-        off, ring = tile_state.grid_states(image, lay.boxes, lay.bg)
+        # the same boxes as last frame keep their camera state unless it clearly changed
+        off, ring = tile_state.grid_states(image, lay.boxes, lay.bg,
+                                           self._off if not changed else None)
+        self._off = off
         tiles = [Tile(b, order, image[b.y:b.y + b.h, b.x:b.x + b.w], camera_on=not off[order],
                       is_speaker=ring[order]) for order, b in enumerate(lay.boxes)]
         return GridResult(idx, tuple(tiles), is_gallery=True, layout_changed=changed,
                           extra={"bg_bgr": tuple(int(v) for v in lay.bg),
                                  "cached": not changed and self.full_detections > 0,
                                  "grid_ms": (time.perf_counter() - t0) * 1e3})
+
+
+def _fit_ok(gray: np.ndarray, sat: np.ndarray, bl: float, found: layout_fit.Fit) -> bool:
+    """The checks a fitted layout must pass to be a gallery (see layout_evidence)."""
+    if found.quality < FIT_QUALITY:
+        return False
+    area = sum(b.w * b.h for b in found.boxes)
+    if area < MIN_GRID_AREA * gray.shape[0] * gray.shape[1]:
+        return False  # toolbar buttons or text in a row: a gallery fills the window
+    return (layout_evidence.filled(gray, found.boxes, bl) >= 0.6
+            and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
+            and layout_evidence.textured(gray, found.boxes) >= MIN_TEXTURED)
 
 
 def _luma_of(bgr: np.ndarray) -> float:

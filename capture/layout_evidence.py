@@ -160,12 +160,14 @@ def _box_sums(band: np.ndarray, x0: int, bw: int, n: int) -> np.ndarray:
 def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     """Per x (0..W-w): does a ``w x h`` tile at (x, t) show the weaker evidence that holds
     where edges do not (pillarboxed phones, dark video, camera-off cards near the gutter
-    colour): gutter pixels in the gap on at least 3 sides (a neighbour's speaker ring may
-    fill the 4th), or ring pixels (saturated, of one luma along the strip) on all 4 (the
-    speaker's own ring, around video too colourful to show a ring-to-tile step; a tile put
-    on a photo wallpaper beyond the window has the window's gutter on one side), and content
-    inside. False where a strip
-    leaves the frame."""
+    colour): every side's gap strip shows the gutter or a speaker ring (saturated, of one
+    luma along the strip), at least 3 of them the gutter (a neighbour's ring may fill the
+    4th) or all 4 a ring (the speaker's own, around video too colourful to show a
+    ring-to-tile step), and content inside. A side with something else outside (a photo
+    wallpaper beyond a window's edge) counts only where the tile shows the gutter colour
+    just inside it (a pillarbox bar): a box the size of a speaker's ring, shifted onto its
+    neighbour, has gutter on 3 sides and cuts through the neighbour's video on the 4th.
+    False where a strip leaves the frame."""
     H, W = ev.shape
     n = W - w + 1
     out = np.zeros(n, bool)
@@ -178,16 +180,29 @@ def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     if t - e < 0 or t + h + e > H or n - 2 * e <= 0:
         return out
     lo, m = e, n - 2 * e  # x range whose strips stay inside the frame
-    def sides(ih: np.ndarray, iv: np.ndarray) -> np.ndarray:  # strips >= WEAK_GUTTER (0..4)
-        mid = iv[t + h] - iv[t]
-        share = (_box_sums(ih[t - o] - ih[t - e], lo, w, m) / (d * w),
-                 _box_sums(ih[t + h + e] - ih[t + h + o], lo, w, m) / (d * w),
-                 _box_sums(mid, lo - e, d, m) / (d * h), _box_sums(mid, lo + w + o, d, m) / (d * h))
-        return sum((s >= WEAK_GUTTER).astype(np.int8) for s in share)
 
-    framed = sides(ev.gut, ev.gut) >= 3
+    def shares(ih: np.ndarray, iv: np.ndarray, s: int = 1) -> tuple[np.ndarray, ...]:
+        """Per side (top, bottom, left, right), 0..1, of the strips outside (s=1) or
+        just inside (s=-1) the box."""
+        a, b = (o, e) if s > 0 else (-e, -o)
+        mid = iv[t + h] - iv[t]
+        return (_box_sums(ih[t - a] - ih[t - b], lo, w, m) / (d * w),
+                _box_sums(ih[t + h + b] - ih[t + h + a], lo, w, m) / (d * w),
+                _box_sums(mid, lo - b, d, m) / (d * h), _box_sums(mid, lo + w + a, d, m) / (d * h))
+
+    gut = shares(ev.gut, ev.gut)
+    n_gut = sum((s >= WEAK_GUTTER).astype(np.int8) for s in gut)
     if ev.ring_h is not None and ev.ring_v is not None:
-        framed |= sides(ev.ring_h, ev.ring_v) == 4
+        ring = shares(ev.ring_h, ev.ring_v)
+        n_ring = sum((s >= WEAK_GUTTER).astype(np.int8) for s in ring)
+        sides_ok = [a + b >= WEAK_GUTTER for a, b in zip(gut, ring, strict=True)]
+        framed = (n_gut >= 3) | (n_ring == 4)
+        if (framed & ~np.logical_and.reduce(sides_ok)).any():  # pillarbox bars just inside
+            sides_ok = [ok | (c >= WEAK_GUTTER) for ok, c in
+                        zip(sides_ok, shares(ev.gut, ev.gut, -1), strict=True)]
+        framed &= np.logical_and.reduce(sides_ok)
+    else:
+        framed = n_gut >= 3
     ix, iy = max(1, w // 10), max(1, h // 10)
     ink = _box_sums(ev.ink[t + h - iy] - ev.ink[t + iy], lo + ix, w - 2 * ix, m)
     out[lo:lo + m] = framed & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))

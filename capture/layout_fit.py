@@ -21,6 +21,7 @@ last rows of such tiles. The evidence itself lives in capture.layout_evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -37,6 +38,8 @@ ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a wind
 #                    tile plus the chrome above it is not
 WEAK_VALUE = 0.05  # score per px of border of a weak tile: positive, far below a seen one
 WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
+TRIES = 3  # hypotheses finished and checked, best first ...
+RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,19 @@ def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, l
     return support, sorted(x for x in widths if x >= MIN_W), gap_list
 
 
+def _ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
+    """Gutters to try in the tile row [t, t+h) beside its edge-derived ones: the widths of its
+    vertical speaker-ring strips (ring pixels over most of the row's height). A ring drawn
+    outside a tile fills the gap to its neighbour, hides the edges that would measure it, and
+    is exactly as wide as that gap."""
+    if ev.ring_v is None:
+        return []
+    cols = np.diff((ev.ring_v[t + h] - ev.ring_v[t]).astype(np.int32)) >= 0.6 * h
+    edges = np.flatnonzero(np.diff(cols.astype(np.int8), prepend=0, append=0))
+    widths = edges[1::2] - edges[0::2]
+    return sorted({int(r) for r in widths if 2 <= r <= MAX_GAP})
+
+
 def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
              weak: bool = True) -> tuple[float, list[Box], float]:
     """Best centred grid with tile ``w x h``, gap ``g`` and first row top ``t``:
@@ -176,12 +192,16 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
 
 def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10,
         sat: np.ndarray | None = None, min_area: float = 0.0,
-        ring: Rings | None = None) -> Fit | None:
+        ring: Rings | None = None, accept: Callable[[Fit], bool] | None = None
+        ) -> Fit | None:
     """The best layout hypothesis for one background luma, or None. ``sat`` (saturation)
     or ``ring`` (``rings`` of the frame, computed once for all gutter colours tried) lets
     speaker rings count as a tile's outside. Hypotheses whose tiles cover less than
     ``min_area`` px are skipped before they can hide the real grid: a gallery fills its
-    window, a row of taskbar or toolbar icons does not."""
+    window, a row of taskbar or toolbar icons does not. ``accept`` (the caller's checks on
+    a finished layout): when the best-scoring hypothesis fails them, the next ones are tried
+    (up to TRIES). A speaker ring's outer box is a perfect gutter-bounded rectangle, and a
+    2-tile call has little else to outvote it; the true layout is the runner-up."""
     if ring is None and sat is not None:
         ring = rings(gray, sat)
     ev = evidence(gray, bg_luma, ring)
@@ -203,18 +223,27 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     by_raw = sorted(pairs, key=lambda x: -x[0] * x[2])  # big tiles: raw score
     chosen = pairs[:max_pairs // 2 + 1] + [p for p in by_raw[:max_pairs // 2]
                                            if p not in pairs[:max_pairs // 2 + 1]]
-    best: Fit | None = None
-    params = None
-    for _, t, h, w, g in chosen:
+    hyps = dict.fromkeys((t, h, w, g) for _, t, h, w, g0 in chosen
+                         for g in [g0, *_ring_gaps(ev, t, h)])
+    ranked: list[tuple[float, tuple[int, int, int, int], Fit]] = []
+    for t, h, w, g in hyps:  # in rank order, without repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
-        if len(boxes) < min_tiles or (best is not None and score <= best.score):
+        if len(boxes) < min_tiles or len(boxes) * w * h < min_area:
             continue
-        if len(boxes) * w * h < min_area:
-            continue
-        best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
-        params = (t, h, w, g)
-    if best is None or params is None:
-        return None
+        ranked.append((score, (t, h, w, g),
+                       Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)))
+    ranked.sort(key=lambda r: -r[0])  # stable: the better-ranked pair wins a tie
+    close = [r for r in ranked[:TRIES] if r is ranked[0] or r[0] >= RUNNER_UP * ranked[0][0]]
+    for _, params, best in close:
+        found = _finish(ev, params, best, min_tiles)
+        if found is not None and (accept is None or accept(found)):
+            return found
+    return None
+
+
+def _finish(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tiles: int
+            ) -> Fit | None:
+    """One hypothesis made pixel-exact and grown upwards (the pair found may be a later row)."""
     params, best = _refine(ev, params, best, min_tiles)
     t, h, w, g = params
     k = 1

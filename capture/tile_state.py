@@ -11,7 +11,13 @@ import numpy as np
 
 from capture.types import Box
 
-FLAT_TOL = 3  # camera-off cards are one exact fill (compression leaves flat areas flat)
+FLAT_TOL = 3  # camera-off cards are one exact fill (compression leaves flat areas flat),
+#              measured on 2x2 means: sensor noise of sigma ~2 per pixel is ~1 on a mean
+FLAT_OFF = 0.8  # share of flat sample points that turns a tile camera-off
+FLAT_KEEP = 0.6  # ... that keeps a tile camera-off that was so last frame (hysteresis)
+CARD_SPREAD = 28  # max - min channel of a camera-off card's fill: the apps draw grey cards
+#                   (Teams' purple-grey: 22); a flat wall in a video that the 2x2 means
+#                   make look flat is coloured (38-137 on bench_capture's screens)
 RING_SAT = 40  # speaker rings are saturated (yellow-green, blue, purple)
 
 
@@ -27,19 +33,39 @@ def _card_points(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(rows, 0, h - 1), np.clip(cols, 0, w - 1)
 
 
-def is_camera_off(tile: np.ndarray, bg: np.ndarray | None) -> bool:
+def _means2(image: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Means of the 2x2 blocks at (rows, cols) (float32, (..., 3)): per-pixel sensor noise
+    (sigma ~2) would push a third of single pixels past FLAT_TOL and make the camera flag of
+    a static tile flicker; a 2x2 mean halves it. Points stay inside ``image``."""
+    H, W = image.shape[:2]
+    r0, c0 = np.clip(rows, 0, H - 2), np.clip(cols, 0, W - 2)
+    acc = np.zeros((*np.shape(rows), 3), np.float32)
+    for dr in (0, 1):
+        for dc in (0, 1):
+            acc += image[r0 + dr, c0 + dc]
+    return acc * 0.25
+
+
+def _off(px: np.ndarray, bg: np.ndarray | None, was_off: np.ndarray | bool = False
+         ) -> np.ndarray:
+    """Camera off per tile from sample means ``px`` (..., P, 3): flat around their median
+    and not the gutter colour; ``was_off`` lowers the bar (hysteresis)."""
+    fill = np.median(px, axis=-2)
+    flat = (np.abs(px - fill[..., None, :]).max(axis=-1) <= FLAT_TOL).mean(axis=-1)
+    off = (flat >= np.where(was_off, FLAT_KEEP, FLAT_OFF)) & (np.ptp(fill, axis=-1) <= CARD_SPREAD)
+    if bg is not None:
+        off &= np.abs(fill - bg).max(axis=-1) > 3
+    return off
+
+
+def is_camera_off(tile: np.ndarray, bg: np.ndarray | None, was_off: bool = False) -> bool:
     """Camera off: the top and side bands are one flat fill that is not the gutter colour.
     Pillarbox bars are the gutter colour and the video between them is not flat; webcam walls
     carry lighting gradients and noise; the apps' cards are one exact colour."""
     h, w = tile.shape[:2]
     if h < 16 or w < 16:
         return False
-    px = tile[_card_points(h, w)].astype(np.int16)
-    fill = np.median(px, axis=0)
-    flat = (np.abs(px - fill).max(axis=1) <= FLAT_TOL).mean()
-    if flat < 0.8:
-        return False
-    return bg is None or float(np.abs(fill - bg).max()) > 3
+    return bool(_off(_means2(tile, *_card_points(h, w)), bg, was_off))
 
 
 def ring_outside(image: np.ndarray, box: Box, bg: np.ndarray) -> bool:
@@ -128,19 +154,22 @@ def _gather(image: np.ndarray, boxes: list[Box], rows: np.ndarray, cols: np.ndar
     return px, valid
 
 
-def grid_states(image: np.ndarray, boxes: list[Box], bg: np.ndarray
-                ) -> tuple[list[bool], list[bool]]:
+def grid_states(image: np.ndarray, boxes: list[Box], bg: np.ndarray,
+                was_off: list[bool] | None = None) -> tuple[list[bool], list[bool]]:
     """(camera off, speaker) for every tile of one grid in a few vectorised gathers: the
     per-tile functions above cost ~5 ms a tile in Python overhead, 250 ms for 49 tiles.
-    All tiles of a grid have one size, so the sample pattern is shared."""
+    All tiles of a grid have one size, so the sample pattern is shared. ``was_off``: the
+    flags of the same boxes last frame, so that a tile near the bar keeps its state."""
+    prev = was_off if was_off is not None and len(was_off) == len(boxes) else [False] * len(boxes)
     if not boxes or len({(b.w, b.h) for b in boxes}) != 1:
-        return ([is_camera_off(image[b.y:b.y + b.h, b.x:b.x + b.w], bg) for b in boxes],
+        return ([is_camera_off(image[b.y:b.y + b.h, b.x:b.x + b.w], bg, p)
+                 for b, p in zip(boxes, prev, strict=True)],
                 [ring_outside(image, b, bg) for b in boxes])
     h, w = boxes[0].h, boxes[0].w
-    px, _ = _gather(image, boxes, *_card_points(h, w))
-    fill = np.median(px, axis=1)
-    flat = (np.abs(px - fill[:, None, :]).max(axis=2) <= FLAT_TOL).mean(axis=1)
-    off = (flat >= 0.8) & (np.abs(fill - bg).max(axis=1) > 3)
+    rows, cols = _card_points(h, w)
+    ys = np.array([b.y for b in boxes])[:, None] + rows[None, :]
+    xs = np.array([b.x for b in boxes])[:, None] + cols[None, :]
+    off = _off(_means2(image, ys, xs), bg, np.array(prev, bool))
     speaker = _rings_outside(image, boxes, bg, h, w) | _rings_inside(image, boxes, h, w)
     return [bool(v) for v in off], [bool(v) for v in speaker]
 

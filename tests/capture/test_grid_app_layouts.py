@@ -4,7 +4,9 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
 - an edge column or row of weak tiles (pillarboxed phones, dark video, camera-off cards close
   to the gutter colour, a speaker ring) was dropped: 25 found as 23, 49 as 45, 36 as 34;
 - 2-tile calls with pillarboxed tiles, whose left and right edges are invisible;
-- a window that is not maximised, where a row of taskbar icons was taken as the grid.
+- a window that is not maximised, where a row of taskbar icons was taken as the grid;
+- 2 tiles whose only gutter is filled by the speaker ring (drawn OUTSIDE the tile, as Zoom
+  does): the ring's outer box won, its neighbour a "weak tile" cutting through video.
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -27,6 +29,8 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
     "two-window": ("zoom", "dark", 2, (2560, 1440), 2.0, False, True, 493701876, "png"),
     "taskbar-icons-window": ("zoom", "dark", 4, (1920, 1080), 2.0, False, True, 536095522,
                              "png"),
+    "two-ring-fills-gutter": ("zoom", "light", 2, (1366, 768), 1.0, True, True, 901003445,
+                              "h264"),
 }
 
 
@@ -57,6 +61,27 @@ def test_weak_tiles_need_gutter_and_content() -> None:
     assert weak[100]
     assert not weak[300]  # empty gutter
     assert not layout_evidence.weak_tiles(ev, 10, 90, 160, 6)[100]  # straddles the card's top
+
+
+def test_weak_tile_4th_side_must_be_gutter_or_ring() -> None:
+    """Gutter on 3 sides is not enough: the 4th may be a neighbour's speaker ring, but not
+    video (a ring-sized box shifted onto the next tile has gutter on 3 sides too)."""
+    import numpy as np
+
+    from capture import layout_evidence
+
+    img = np.full((300, 600, 3), 240, np.uint8)
+    img[100:190, 100:260] = (90, 120, 150)  # a tile
+    rng = np.random.default_rng(0)
+    img[100:190, 260:420] = rng.integers(40, 200, (90, 160, 3))  # video against its right side
+    gray, sat = layout_evidence.luma(img), layout_evidence.saturation(img)
+    ev = layout_evidence.evidence(gray, 240.0, layout_evidence.rings(gray, sat))
+    assert not layout_evidence.weak_tiles(ev, 100, 90, 160, 6)[100]
+    img[100:190, 260:420] = 240
+    img[95:195, 260:266] = (40, 224, 156)  # a neighbour's yellow-green ring beside it
+    gray, sat = layout_evidence.luma(img), layout_evidence.saturation(img)
+    ev = layout_evidence.evidence(gray, 240.0, layout_evidence.rings(gray, sat))
+    assert layout_evidence.weak_tiles(ev, 100, 90, 160, 6)[100]
 
 
 def test_a_slide_with_a_flat_rectangle_is_no_gallery() -> None:
