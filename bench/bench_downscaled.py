@@ -5,8 +5,8 @@ Why: every other capture number comes from screens our renderer draws pixel-exac
 screenshots are often resized (a 2560 px capture shown at 1600 px, a web page's copy): 2 px
 gutters become 1 px and blend into the tiles, edges go soft. This bench takes the same scenes as
 ``bench_capture --app-only`` (capture.render_apps), shrinks each by a random factor
-(``--min-f``..``--max-f``, area averaging), then compresses it as PNG/JPEG/H.264. ``--min-f 1
---max-f 1`` gives the unscaled screens for comparison.
+(``--min-f``..``--max-f``, area averaging), then compresses it as PNG/JPEG/H.264. The same
+screens unscaled are scored first, for comparison (``--min-f 1 --max-f 1``: those alone).
 
     .venv/bin/python -m bench.bench_downscaled --frames 60
 """
@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     a = ap.parse_args(argv)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    acc = score(a.frames, a.min_f, a.max_f, a.seed)
-    report(acc, a.min_f, a.max_f)
+    if (a.min_f, a.max_f) != (1.0, 1.0):  # the same scenes unscaled first, for comparison
+        report(score(a.frames, 1.0, 1.0, a.seed), 1.0, 1.0)
+    report(score(a.frames, a.min_f, a.max_f, a.seed), a.min_f, a.max_f)
     return 0
 
 
