@@ -20,7 +20,8 @@ import numpy as np
 
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 LABEL_PX = 56  # ...but keeps its pixel size in small tiles: this many px above the bottom
-#                 (a 20 px name at 125 % in its box) are always searched
+#                 are always searched (a small tile's 15 px name with its box and margin
+#                 takes ~36 px at 150 % scaling, ~43 px at 200 %)
 BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 TARGET_H = 34.0  # px: the line height tesseract reads best
 BORDER = 0.2  # white margin around the line, x TARGET_H (1/3 read worse: bench CJK, Hangul -3..9 %)

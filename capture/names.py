@@ -211,7 +211,8 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
     stays), unless the Latin read was empty or odd."""
-    best = ocr_scored([_soft(im) for im in images], lang)
+    soft = [_soft(im) for im in images]
+    best = ocr_scored(soft, lang)
     viet = vietnamese_look(lang, installed_languages())
     again_lang = VIETNAMESE_PACK if viet else lang
     looks: list[tuple[int, np.ndarray]] = []
@@ -219,7 +220,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
         if conf < WEAK_CONF or _odd(text):
             looks += [(i, f(images[i])) for f in RETRY]
         if viet and text and (conf < SURE_CONF or foreign_marks(text)):
-            looks.append((i, _soft(images[i])))
+            looks.append((i, soft[i]))
     if not looks:
         return [text for text, _ in best]
     first = list(best)
