@@ -54,18 +54,24 @@ def score(n_frames: int, min_f: float, max_f: float, seed: int = 11) -> dict:
             acc["bad"].append(f"{scene.style}/{scene.theme} n={scene.n} {scene.screen} "
                               f"x{scene.scale} {'max' if scene.maximised else 'window'} {comp} "
                               f"f={f:.2f}: found {len(found)} {grid.reason}")
-        _faces(det, found, truth, acc)
-        _names(found, truth, acc)
+        matched = [_match(want, found) for want in truth.tiles]
+        _faces(det, found, matched, truth, acc)
+        _names(matched, truth, acc)
     return acc
 
 
-def _names(found: list, truth, acc: dict) -> None:
+def _match(want, found: list):
+    """The found tile that matches a true one (IoU >= MATCH_IOU), or None."""
+    tile = max(found, key=lambda t: want.box.iou(t.box), default=None)
+    return tile if tile is not None and want.box.iou(tile.box) >= MATCH_IOU else None
+
+
+def _names(matched: list, truth, acc: dict) -> None:
     """Names read exactly, over every true tile that shows a label (a missed tile reads none)."""
-    for want in truth.tiles:
+    for want, tile in zip(truth.tiles, matched, strict=True):
         if not want.shown:
             continue
-        tile = max(found, key=lambda t: want.box.iou(t.box), default=None)
-        read = tile.name if tile is not None and want.box.iou(tile.box) >= MATCH_IOU else ""
+        read = tile.name if tile is not None else ""
         acc["labels"] += 1
         ok = normalize_name(read) == normalize_name(want.shown)
         acc["names_ok"] += ok
@@ -73,15 +79,13 @@ def _names(found: list, truth, acc: dict) -> None:
             acc["misread"].append(f"{want.shown!r} ({want.name_px} px) -> {read!r}")
 
 
-def _faces(det: FaceDetector, found: list, truth, acc: dict) -> None:
+def _faces(det: FaceDetector, found: list, matched: list, truth, acc: dict) -> None:
     """Faces per true tile, through the tile that matches it (a missed tile finds none)."""
     on = [t for t in found if t.camera_on]
     boxes = det.detect_batch([t.image for t in on]) if on else []
     seen = {t.order: b for t, b in zip(on, boxes, strict=True)}
-    for want in truth.tiles:
-        tile = max(found, key=lambda t: want.box.iou(t.box), default=None)
-        hit = tile is not None and want.box.iou(tile.box) >= MATCH_IOU and seen.get(
-            tile.order) is not None
+    for want, tile in zip(truth.tiles, matched, strict=True):
+        hit = tile is not None and seen.get(tile.order) is not None
         if want.face is not None:
             acc["face_tiles"] += 1
             acc["face_found"] += hit

@@ -92,11 +92,6 @@ def mark_fixes(first: str, other: str) -> str | None:
     return "".join(out + [a[pos:]]) if special else None
 
 
-def corrects_marks(first: str, other: str) -> bool:
-    """Whether ``mark_fixes`` finds a Vietnamese mark to put right in ``first``."""
-    return mark_fixes(first, other) is not None
-
-
 def vietnamese_look(lang: str, installed: frozenset[str]) -> bool:
     """Whether reads in ``lang`` get a second look with the Vietnamese pack: only Latin-script
     packs without it already (a user's ``--lang Vietnamese+Latin`` reads it directly)."""
