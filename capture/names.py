@@ -25,6 +25,8 @@ import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
 from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
+from capture.thai import prepare as script_prepare
+from capture.thai import second_looks
 from capture.types import GridResult, Tile
 
 ELLIPSIS = "\u2026"
@@ -210,7 +212,9 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     Latin-script reads under ``SURE_CONF``, or with a mark Vietnamese never writes, also get
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
-    stays), unless the Latin read was empty or odd."""
+    stays), unless the Latin read was empty or odd. Thai crops get more margin first, and
+    unsure Thai reads one more look (``capture.thai``)."""
+    images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]
     best = ocr_scored(soft, lang)
     viet = vietnamese_look(lang, installed_languages())
@@ -219,6 +223,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     for i, (text, conf) in enumerate(best):
         if conf < WEAK_CONF or _odd(text):
             looks += [(i, f(images[i])) for f in RETRY]
+        looks += [(i, f(images[i])) for f in second_looks(lang, conf)]
         if viet and text and (conf < SURE_CONF or foreign_marks(text)):
             looks.append((i, soft[i]))
     if not looks:
