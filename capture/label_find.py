@@ -164,8 +164,9 @@ def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
             or np.ptp(bw[cand]) > 1 or np.ptp(bh[cand]) > 1):
         return none
     end = x[cand[-1]] + bw[cand[-1]]
-    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < lh)
-             & (comps[:, 4] >= comps[cand, 4].min()))  # a letter after it, not a speck
+    # a letter after it, not a speck, nor video above the label (centred on the line)
+    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < 0.5 * lh)
+             & (comps[:, 4] >= comps[cand, 4].min()))
     return none if after.any() else cand
 
 
