@@ -34,6 +34,7 @@ BELOW = 0.8  # x line height: Thai sara u/uu hang this far below a line of x-hei
 WEAK_WHITE = 115  # fainter stroke pixels, drawn when they touch a kept stroke...
 FAINT_MAX = 1.6  # ...and add at most 60 % to its part
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
+SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +314,10 @@ def find_label(tile_bgr: np.ndarray) -> LabelCrop | None:
     h = tile_bgr.shape[0]
     found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), max(0.2 * h, 28.0), "left",
                   "bottom")
-    if found is None and is_flat(tile_bgr):
-        found = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
-                      "centre")
+    if (found is None or found.mask.sum() < SPILL_PX) and is_flat(tile_bgr):
+        # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
+        # hanging into the search region of a small tile (Thai สุ, ญ), not a label
+        centre = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
+                       "centre")
+        found = centre if centre is not None else found
     return found

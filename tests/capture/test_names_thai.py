@@ -86,3 +86,12 @@ def test_loopless_thai_labels_read_in_one_frame(monkeypatch) -> None:
     assert runs[0] == len(CASES) and len(runs) <= 2, runs  # the retries: one more run at most
     right = [g == truth for g, (_, truth) in zip(got, made, strict=True)]
     assert sum(right) >= len(CASES) - 1, list(zip(got, [t for _, t in made], strict=True))
+
+
+@pytest.mark.parametrize("name", ["วิชัย ศรีสุข", "ธนพล บุญมี"])
+def test_camera_off_name_whose_vowel_hangs_into_the_label_region(name: str) -> None:
+    """In a small camera-off tile the big centred name's below-vowel (ุ) reaches the bottom
+    search region: that speck is no label, the centred name is."""
+    tile, _ = _tile(name, "teams", "camera_off", 22, 1.5, 0, tile_h=118)
+    crop = find_label(tile.image)
+    assert crop is not None and crop.where == "centre", crop and crop.mask.shape
