@@ -205,7 +205,8 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
 
 
 def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
-               comps: np.ndarray, line: np.ndarray, where: str) -> LabelCrop:
+               comps: np.ndarray, line: np.ndarray, where: str,
+               mark_gap: float = 0.2) -> LabelCrop:
     dots = _ellipsis(comps, line)
     body = line
     x0 = int(comps[body, 0].min())
@@ -225,7 +226,8 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     marks = np.zeros(len(comps), bool)
     top, bottom = float(y0), float(y1)
     for _ in range(3):
-        marks = near & (comps[:, 1] + comps[:, 3] >= top - 0.2 * lh) & (comps[:, 1] <= bottom + 0.2 * lh)
+        marks = (near & (comps[:, 1] + comps[:, 3] >= top - mark_gap * lh)
+                 & (comps[:, 1] <= bottom + 0.2 * lh))
         if marks.any():
             top = min(top, float(comps[marks, 1].min()))
             bottom = max(bottom, float((comps[marks, 1] + comps[marks, 3]).max()))
@@ -254,7 +256,7 @@ def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
 
 
 def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
-          where: str) -> LabelCrop | None:
+          where: str, mark_gap: float = 0.2) -> LabelCrop | None:
     white = whiteness(region)
     if where == "centre":  # a flat camera-off fill: plain brightness over it is the text
         mask = white >= max(150.0, float(np.median(white)) + 90)
@@ -270,7 +272,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
         return None
     if where == "centre" and not _on_fill(region, mask, comps, line):
         return None  # initials in an avatar circle, not a name
-    return _crop_line(white, labels, ids, comps, line, where)
+    return _crop_line(white, labels, ids, comps, line, where, mark_gap)
 
 
 def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
@@ -309,15 +311,17 @@ def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
     return tile_bgr[int(h * 0.25):int(h * 0.75):step, int(w * 0.03):int(w * 0.97):step]
 
 
-def find_label(tile_bgr: np.ndarray) -> LabelCrop | None:
-    """The tile's name label: the small one bottom-left, else (camera off) the centred one."""
+def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2) -> LabelCrop | None:
+    """The tile's name label: the small one bottom-left, else (camera off) the centred one.
+    ``mark_gap`` (x line height): how far above the letters a mark may float and still be
+    kept (``capture.script_ocr.label_options``: wider for Tamil's pulli)."""
     h = tile_bgr.shape[0]
     found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), max(0.2 * h, 28.0), "left",
-                  "bottom")
+                  "bottom", mark_gap)
     if (found is None or found.mask.sum() < SPILL_PX) and is_flat(tile_bgr):
         # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
         # hanging into the search region of a small tile (Thai สุ, ญ), not a label
         centre = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
-                       "centre")
+                       "centre", mark_gap)
         found = centre if centre is not None else found
     return found

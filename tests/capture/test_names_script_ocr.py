@@ -1,8 +1,9 @@
-"""Thai names as the apps draw them (loopless UI fonts, mostly), read by real tesseract.
+"""Thai names as the apps draw them (loopless UI fonts, mostly), and Tamil's floating pulli,
+read by real tesseract (``capture.script_ocr``).
 
 Why: tesseract's ``tha`` model reads looped Thai (Noto Looped Thai, Tahoma-like) better than
 the loopless UI fonts that Windows, the web and Android draw names in, so the renderer must
-draw loopless Thai, and ``capture.thai`` adds what the model needs (margin above and below
+draw loopless Thai, and ``capture.script_ocr`` adds what the model needs (margin above and below
 the stacked marks, a second look at unsure reads). Rates are bench/bench_names.py's job.
 """
 
@@ -16,9 +17,9 @@ import pytest
 from capture import names as names_mod
 from capture.label_find import find_label
 from capture.names import NameReader, installed_languages, normalize_name
+from capture.script_ocr import PAD_Y, is_thai, label_options, prepare, second_looks
 from capture.synth_labels import draw_label, jpeg, script_font, video_background
 from capture.synth_scripts import SCRIPTS
-from capture.thai import PAD_Y, is_thai, prepare, second_looks
 from capture.types import Box, Tile
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
@@ -95,3 +96,19 @@ def test_camera_off_name_whose_vowel_hangs_into_the_label_region(name: str) -> N
     tile, _ = _tile(name, "teams", "camera_off", 22, 1.5, 0, tile_h=118)
     crop = find_label(tile.image)
     assert crop is not None and crop.where == "centre", crop and crop.mask.shape
+
+
+def test_tamil_keeps_the_pulli_that_floats_above_a_17_px_letter() -> None:
+    """The pulli of "அருண்" sits just over the common crop's mark gap at 17 px: dropped, the
+    name reads "அருண"; Tamil's wider gap keeps it. Other languages keep the common crop."""
+    if "tam" not in installed_languages():
+        pytest.skip("tesseract pack 'tam' missing (scripts/setup.sh installs tesseract-ocr-tam)")
+    assert label_options("tam") == {"mark_gap": 0.3} and label_options("tha") == {}
+    img = np.full((200, 356, 3), 70, np.uint8)
+    name = "அருண் பாலு"
+    draw_label(img, name, "teams", 17, "tamil", kind="camera_on", mic=True)
+    tile = Tile(Box(0, 0, 356, 200), 0, jpeg(img, 90))
+    common, tamil = find_label(tile.image), find_label(tile.image, **label_options("tam"))
+    assert common is not None and tamil is not None
+    assert tamil.mask.sum() > common.mask.sum()  # the dot
+    assert NameReader("tam").read_tiles([tile]) == [normalize_name(name)]
