@@ -204,11 +204,30 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
 
 
+def _off_band_ends(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """``line`` without parts wholly above or below its letters' band that lie past either
+    end of the letters: video streaks next to a label box, not text (marks and dots inside
+    the span stay)."""
+    if len(line) < 3:
+        return line
+    top, bottom = comps[line, 1], comps[line, 1] + comps[line, 3]
+    b0, b1 = float(np.median(top)), float(np.median(bottom))
+    eps = 0.15 * (b1 - b0)
+    core = (top < b1 - eps) & (bottom > b0 + eps)
+    if not core.any():
+        return line
+    x0 = comps[line[core], 0].min()
+    x1 = (comps[line[core], 0] + comps[line[core], 2]).max()
+    m = 2 * eps  # an Arabic ي's dots reach a little past its bowl
+    outside = ~core & ((comps[line, 0] >= x1 + m) | (comps[line, 0] + comps[line, 2] <= x0 - m))
+    return line[~outside]
+
+
 def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str,
                mark_gap: float = 0.2) -> LabelCrop:
-    dots = _ellipsis(comps, line)
-    body = line
+    body = _off_band_ends(comps, line)
+    dots = _ellipsis(comps, body)
     x0 = int(comps[body, 0].min())
     x1 = int((comps[body, 0] + comps[body, 2]).max())
     y0 = int(comps[body, 1].min())

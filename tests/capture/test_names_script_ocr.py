@@ -112,3 +112,16 @@ def test_tamil_keeps_the_pulli_that_floats_above_a_17_px_letter() -> None:
     assert common is not None and tamil is not None
     assert tamil.mask.sum() > common.mask.sum()  # the dot
     assert NameReader("tam").read_tiles([tile]) == [normalize_name(name)]
+
+
+def test_a_streak_below_the_letters_past_the_end_of_the_line_is_cut_off() -> None:
+    """Bright video right of a label box chains onto the line; a part wholly under the
+    letters' band and past their end is no text (it read as a stray "د" before an Arabic
+    name). A dot under the last letter, inside the span, stays."""
+    from capture.label_find import _off_band_ends
+
+    # x, y, w, h, area: four letters on rows 10-24, a dot under the last, a streak past it
+    comps = np.array([[0, 10, 8, 14, 60], [10, 10, 8, 14, 60], [20, 11, 8, 13, 60],
+                      [30, 10, 8, 14, 60], [33, 26, 3, 3, 9], [46, 25, 10, 6, 30]])
+    kept = _off_band_ends(comps, np.arange(6))
+    assert kept.tolist() == [0, 1, 2, 3, 4]
