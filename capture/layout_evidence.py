@@ -204,8 +204,12 @@ def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     else:
         framed = n_gut >= 3
     ix, iy = max(1, w // 10), max(1, h // 10)
-    ink = _box_sums(ev.ink[t + h - iy] - ev.ink[t + iy], lo + ix, w - 2 * ix, m)
-    out[lo:lo + m] = framed & (ink >= WEAK_INK * (w - 2 * ix) * (h - 2 * iy))
+    mid = t + h // 2  # content in both halves: a card, a phone's column or dark video fill
+    #                   the tile's height; a taskbar under the toolbar fills only its bottom
+    top = _box_sums(ev.ink[mid] - ev.ink[t + iy], lo + ix, w - 2 * ix, m)
+    bot = _box_sums(ev.ink[t + h - iy] - ev.ink[mid], lo + ix, w - 2 * ix, m)
+    need = WEAK_INK * (w - 2 * ix)
+    out[lo:lo + m] = framed & (top >= need * (mid - t - iy)) & (bot >= need * (t + h - iy - mid))
     return out
 
 
