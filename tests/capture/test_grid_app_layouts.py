@@ -8,7 +8,9 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
 - 2 tiles whose only gutter is filled by the speaker ring (drawn OUTSIDE the tile, as Zoom
   does): the ring's outer box won, its neighbour a "weak tile" cutting through video;
 - a light theme at 200 %, whose thin gutters cover fewer pixels than its chrome bars, a
-  camera-off card and the taskbar: the gutter colour was never tried (Korean class names).
+  camera-off card and the taskbar: the gutter colour was never tried (Korean class names);
+- a taskbar a few levels off the gutter, under the toolbar, taken for a last row of camera-off
+  cards (36 tiles found as 42).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -33,6 +35,8 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                              "png"),
     "two-ring-fills-gutter": ("zoom", "light", 2, (1366, 768), 1.0, True, True, 901003445,
                               "h264"),
+    "taskbar-no-extra-row": ("zoom", "dark", 36, (1366, 768), 1.0, True, False, 711047661,
+                             "png"),
     "light-200-gutter-rare": ("zoom", "light", 6, (1920, 1080), 2.0, True, False, 668476749,
                               "png", "hangul"),
 }
