@@ -307,7 +307,10 @@ class GridDetector:
         cands = _bg_candidates(image)
         fitted = self._fit(image, _edge_colours(image) + cands)
         if fitted is not None:
-            return fitted
+            bl = _luma_of(fitted[1])  # the fit measures the gutter beside the edges (blur
+            near = [c for c in cands if abs(_luma_of(c) - bl) < 4]  # shifts it a little, and
+            #  a shrunk screenshot's blended gutter with it); the flat colour reads camera flags
+            return (fitted[0], near[0], FIT) if near else fitted
         exact = self._find_mode(image, cands, EXACT, None)
         gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         for mode in LOSSY:  # also when the exact pass found some: ringing may hide tiles
