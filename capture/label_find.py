@@ -34,6 +34,14 @@ BELOW = 0.8  # x line height: Thai sara u/uu hang this far below a line of x-hei
 WEAK_WHITE = 115  # fainter stroke pixels, drawn when they touch a kept stroke...
 FAINT_MAX = 1.6  # ...and add at most 60 % to its part
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
+STROKE_WHITE = 150  # whiteness a stroke pixel reaches
+UP_BELOW = 200  # tiles shorter than this have their label region upscaled x UP first
+UP = 2.0
+SMALL_HIT = 90
+SMALL_WHITE = 120
+SMALL_BOX = 20  # px: a line crop this short (text ~<= 15 px, as in shrunk screenshots) is read
+#                 from its grey pixels, not its stroke mask: thin strokes there are split over
+#                 two columns below the mask's level, and the mask drops whole letters
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +71,14 @@ def whiteness(bgr: np.ndarray) -> np.ndarray:
     return lo
 
 
-def stroke_mask(white: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray]:
+def stroke_mask(white: np.ndarray, kernel: int, small: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(strokes: bool, tophat: uint8): thin bright structures of a whiteness image."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel | 1, kernel | 1))
     top = cv2.morphologyEx(white, cv2.MORPH_TOPHAT, k)
-    return (top >= MIN_HIT) & (white >= 150), top
+    if small:
+        return (top >= SMALL_HIT) & (white >= SMALL_WHITE), top
+    return (top >= MIN_HIT) & (white >= STROKE_WHITE), top
 
 
 def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -183,7 +194,8 @@ def _faint_strokes(sub: np.ndarray, k: np.ndarray) -> np.ndarray:
     return lit[faint]
 
 
-def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
+            up: float = 1.0) -> np.ndarray:
     """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``."""
     x0, y0, x1, y1 = box
     sub = white[y0:y1, x0:x1].astype(np.float32)
@@ -193,6 +205,8 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)
+    if y1 - y0 <= SMALL_BOX * up:
+        near[:] = True
     ink = np.clip((sub - lo) / max(1.0, hi - lo), 0, 1)
     ink[~near] = 0
     grey = (255 - ink * 255).astype(np.uint8)
@@ -203,7 +217,7 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
 
 
 def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
-               comps: np.ndarray, line: np.ndarray, where: str) -> LabelCrop:
+               comps: np.ndarray, line: np.ndarray, where: str, up: float = 1.0) -> LabelCrop:
     dots = _ellipsis(comps, line)
     body = line
     x0 = int(comps[body, 0].min())
@@ -235,7 +249,7 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
-    image = _render(white, keep, box)
+    image = _render(white, keep, box, up)
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], len(dots) > 0, where)
 
 
@@ -252,12 +266,15 @@ def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
 
 
 def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
-          where: str) -> LabelCrop | None:
+          where: str, up: float = 1.0) -> LabelCrop | None:
+    if up != 1.0:
+        region = cv2.resize(region, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+        kernel, max_h = int(kernel * up), max_h * up
     white = whiteness(region)
     if where == "centre":  # a flat camera-off fill: plain brightness over it is the text
         mask = white >= max(150.0, float(np.median(white)) + 90)
     else:
-        mask, _ = stroke_mask(white, kernel)
+        mask, _ = stroke_mask(white, kernel, up != 1.0)
     labels, ids, comps = _components(mask, kernel)
     keep = _on_dark(white, comps, kernel)
     ids, comps = ids[keep], comps[keep]
@@ -268,7 +285,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
         return None
     if where == "centre" and not _on_fill(region, mask, comps, line):
         return None  # initials in an avatar circle, not a name
-    return _crop_line(white, labels, ids, comps, line, where)
+    return _crop_line(white, labels, ids, comps, line, where, up)
 
 
 def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
@@ -311,7 +328,7 @@ def find_label(tile_bgr: np.ndarray) -> LabelCrop | None:
     """The tile's name label: the small one bottom-left, else (camera off) the centred one."""
     h = tile_bgr.shape[0]
     found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), max(0.2 * h, 28.0), "left",
-                  "bottom")
+                  "bottom", UP if h < UP_BELOW else 1.0)
     if found is None and is_flat(tile_bgr):
         found = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
                       "centre")
