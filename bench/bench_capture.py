@@ -86,9 +86,11 @@ def accuracy(frames_per_config: int) -> dict:
     return {"tiles": acc, "faces": faces}
 
 
-def app_scenes(n_frames: int, seed: int = 11) -> list[tuple[AppScene, str]]:
+def app_scenes(n_frames: int, seed: int = 11, script: str = "latin"
+               ) -> list[tuple[AppScene, str]]:
     """A seeded spread of realistic screens: every style x theme x compression, scalings
-    100-200 %, 2-49 tiles, maximised or not, page arrows, three screen sizes."""
+    100-200 %, 2-49 tiles, maximised or not, page arrows, three screen sizes; names in
+    ``script`` (the same scenes whatever the script)."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n_frames):
@@ -99,7 +101,7 @@ def app_scenes(n_frames: int, seed: int = 11) -> list[tuple[AppScene, str]]:
         scene = AppScene(style, theme, int(rng.choice([2, 4, 6, 9, 12, 16, 20, 25, 36, 49])),
                          screen, float(rng.choice([1.0, 1.25, 1.5, 2.0])),
                          bool(rng.random() < 0.6), pages=bool(rng.random() < 0.3),
-                         seed=int(rng.integers(0, 1 << 30)))
+                         seed=int(rng.integers(0, 1 << 30)), script=script)
         out.append((scene, comp))
     return out
 

@@ -7,6 +7,7 @@ some cut with "…", and reads them with ``NameReader`` (one tesseract run per s
 (issue 11): Latin labels >= 14 px >= 95 % exact, every other script >= 90 %.
 
     python -m bench.bench_names [--per-script 60] [--scripts latin,hangul] [--show-misses]
+                                [--seed 11] [--font-variant K]
 """
 
 from __future__ import annotations
@@ -25,10 +26,15 @@ from capture.types import Box, Tile
 KIND_WEIGHTS = {"camera_on": 0.6, "camera_off": 0.2, "avatar": 0.2}
 
 
-def render_case(script: str, i: int, rng: np.random.Generator) -> tuple[Tile, str, dict]:
-    """One labelled tile, the text it shows, and what kind of case it is."""
+def render_case(script: str, i: int, rng: np.random.Generator,
+                variant: int | None = None) -> tuple[Tile, str, dict]:
+    """One labelled tile, the text it shows, and what kind of case it is. The script's fonts
+    (``Script.others``: Thai loopless and looped) take turns, each name in each, unless
+    ``variant`` fixes one."""
     names = SCRIPTS[script].names
     name = names[i % len(names)]
+    if variant is None:
+        variant = (i // len(names)) % SCRIPTS[script].variants
     scale = (1.0, 1.5)[int(rng.integers(2))]
     kind = str(rng.choice(list(KIND_WEIGHTS), p=list(KIND_WEIGHTS.values())))
     style = APP_STYLES[int(rng.integers(3))]
@@ -39,16 +45,17 @@ def render_case(script: str, i: int, rng: np.random.Generator) -> tuple[Tile, st
     w = int(tile_h * 16 / 9)
     img = video_background(tile_h, w, rng)
     shown = draw_label(img, name, style, px, script, kind=kind, mic=bool(rng.random() < 0.6),
-                       scale=scale)
+                       scale=scale, font_variant=variant)
     img = jpeg(img, int(rng.integers(70, 96)))
     case = {"kind": kind, "style": style, "scale": scale, "px": px,
             "cut": shown.endswith("\u2026")}
     return Tile(Box(0, 0, w, tile_h), 0, img), normalize_name(shown), case
 
 
-def bench_script(script: str, n: int, seed: int, show: bool) -> dict:
+def bench_script(script: str, n: int, seed: int, show: bool,
+                 variant: int | None = None) -> dict:
     rng = np.random.default_rng(seed)
-    cases = [render_case(script, i, rng) for i in range(n)]
+    cases = [render_case(script, i, rng, variant) for i in range(n)]
     reader = NameReader(lang=SCRIPTS[script].lang)
     t0 = time.perf_counter()
     got = reader.read_tiles([c[0] for c in cases])
@@ -72,12 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scripts", default=",".join(SCRIPTS))
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--font-variant", type=int, default=None,
+                    help="draw every label in this font of the script (0 = its main one; "
+                         "Thai: 0 Noto Sans Thai UI, 1 Noto Sans Thai, 2 Noto Looped Thai); "
+                         "default: the fonts take turns")
     args = ap.parse_args(argv)
     passed = True
     print(f"{'script':12s} {'lang':8s} {'exact':>13s}  camera_on camera_off avatar  100%  150%"
           "   cut  >=14px   secs")
     for script in args.scripts.split(","):
-        r = bench_script(script, args.per_script, args.seed, args.show_misses)
+        variant = None if args.font_variant is None else min(args.font_variant,
+                                                             SCRIPTS[script].variants - 1)
+        r = bench_script(script, args.per_script, args.seed, args.show_misses, variant)
         b = r["by"]
 
         def pct(k: str, b: dict = b) -> str:

@@ -39,6 +39,8 @@ GAPS_CLEAR = 0.5  # share of the gaps between fitted tiles that must show the gu
 FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter-bounded edges
 MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
 MIN_TEXTURED = 0.5  # share of fitted tiles that must show anything at all (see textured)
+FIT_COLOURS = 4  # neutral gutter colours tried: at 200 % a light theme's chrome bars, a
+#                 camera-off card and the taskbar can each outnumber the thin gutters
 RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
 LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
 _LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
@@ -99,6 +101,32 @@ def _bg_candidates(image: np.ndarray, k: int = 3) -> list[np.ndarray]:
     for v in values[np.argsort(counts)[::-1][:k]]:
         out.append(np.median(flat[packed == v], axis=0).astype(np.int16))
     return out
+
+
+def _edge_colours(image: np.ndarray, k: int = 2, run: int = 41) -> list[np.ndarray]:
+    """The ``k`` commonest (quantised) colours just beside long straight luma edges. Every
+    tile has four such edges with the gutter on one side, so the gutter colour leads here even
+    where it covers few pixels (a 200 % light theme: its chrome bars and a camera-off card
+    outnumber the thin gutters, and the count of ``_bg_candidates`` never reaches it)."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    kern = ((np.ones((1, run), np.uint8), 0), (np.ones((run, 1), np.uint8), 1))
+    picks = []
+    for k_, axis in kern:  # rows y, y+2 differ (a 1 px blur still counts), along a long run
+        a = gray[:-2] if axis == 0 else gray[:, :-2]
+        b = gray[2:] if axis == 0 else gray[:, 2:]
+        edge = cv2.erode((cv2.absdiff(a, b) > 12).astype(np.uint8), k_)
+        ys, xs = np.nonzero(edge[::2, ::2])
+        ys, xs = ys * 2, xs * 2
+        for dy, dx in (((0, 0), (2, 0)) if axis == 0 else ((0, 0), (0, 2))):
+            picks.append(image[ys + dy, xs + dx])
+    px = np.concatenate(picks) if picks else np.zeros((0, 3), np.uint8)
+    if len(px) == 0:
+        return []
+    q = px.astype(np.int32) >> 2
+    packed = (q[:, 0] << 12) | (q[:, 1] << 6) | q[:, 2]
+    values, counts = np.unique(packed, return_counts=True)
+    return [np.median(px[packed == v], axis=0).astype(np.int16)
+            for v in values[np.argsort(counts)[::-1][:k]]]
 
 
 def _components(image: np.ndarray, bg: np.ndarray, mode: tuple[int, int, bool] = EXACT,
@@ -277,7 +305,7 @@ class GridDetector:
         """(tile boxes, gutter colour, mode) of the grid, trying the most common colours first,
         exactly (lossless frames) and then tolerantly (compressed video)."""
         cands = _bg_candidates(image)
-        fitted = self._fit(image, cands)
+        fitted = self._fit(image, _edge_colours(image) + cands)
         if fitted is not None:
             return fitted
         exact = self._find_mode(image, cands, EXACT, None)
@@ -290,16 +318,18 @@ class GridDetector:
 
     def _fit(self, image: np.ndarray, cands: list[np.ndarray]
              ) -> tuple[list[Box], np.ndarray, tuple] | None:
-        """The layout-fitting detector (capture.layout_fit) over the three commonest colours
+        """The layout-fitting detector (capture.layout_fit) over the commonest neutral colours
         (chrome bars and camera-off cards can outnumber the gutter)."""
         gray = layout_evidence.luma(image)
         sat = layout_evidence.saturation(image)
         ring = layout_evidence.rings(gray, sat)
         best, best_bg, seen = None, None, []
-        for bg in cands[:3]:
+        for bg in cands:
             bl = _luma_of(bg)
             if any(abs(bl - s) < 4 for s in seen) or int(bg.max()) - int(bg.min()) > 16:
                 continue  # the apps' backgrounds are neutral greys, walls and photos are not
+            if len(seen) == FIT_COLOURS:
+                break
             seen.append(bl)
             found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat,
                                    min_area=MIN_GRID_AREA * image.shape[0] * image.shape[1],

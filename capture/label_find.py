@@ -46,6 +46,8 @@ SOFT_CONTRAST = 80
 BLUR_RATIO = 0.2  # blurred: under this share of the faint stroke pixels (tophat >= 60, whiteness
 #                   >= 110) reach the sharp level (tophat >= 90, whiteness >= 200). Bench: 223
 #                   of 293 labels of shrunk small tiles, 22 of 271 as drawn
+SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
+
 
 @dataclass(frozen=True, slots=True)
 class LabelCrop:
@@ -189,8 +191,9 @@ def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
             or np.ptp(bw[cand]) > 1 or np.ptp(bh[cand]) > 1):
         return none
     end = x[cand[-1]] + bw[cand[-1]]
-    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < lh)
-             & (comps[:, 4] >= comps[cand, 4].min()))  # a letter after it, not a speck
+    # a letter after it, not a speck, nor video above the label (centred on the line)
+    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < 0.5 * lh)
+             & (comps[:, 4] >= comps[cand, 4].min()))
     return none if after.any() else cand
 
 
@@ -231,10 +234,30 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
     return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
 
 
+def _off_band_ends(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """``line`` without parts wholly above or below its letters' band that lie past either
+    end of the letters: video streaks next to a label box, not text (marks and dots inside
+    the span stay)."""
+    if len(line) < 3:
+        return line
+    top, bottom = comps[line, 1], comps[line, 1] + comps[line, 3]
+    b0, b1 = float(np.median(top)), float(np.median(bottom))
+    eps = 0.15 * (b1 - b0)
+    core = (top < b1 - eps) & (bottom > b0 + eps)
+    if not core.any():
+        return line
+    x0 = comps[line[core], 0].min()
+    x1 = (comps[line[core], 0] + comps[line[core], 2]).max()
+    m = 2 * eps  # an Arabic ي's dots reach a little past its bowl
+    outside = ~core & ((comps[line, 0] >= x1 + m) | (comps[line, 0] + comps[line, 2] <= x0 - m))
+    return line[~outside]
+
+
 def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
-               comps: np.ndarray, line: np.ndarray, where: str, soft: bool = False) -> LabelCrop:
-    dots = _ellipsis(comps, line)
-    body = line
+               comps: np.ndarray, line: np.ndarray, where: str,
+               mark_gap: float = 0.2, soft: bool = False) -> LabelCrop:
+    body = _off_band_ends(comps, line)
+    dots = _ellipsis(comps, body)
     x0 = int(comps[body, 0].min())
     x1 = int((comps[body, 0] + comps[body, 2]).max())
     y0 = int(comps[body, 1].min())
@@ -252,7 +275,8 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     marks = np.zeros(len(comps), bool)
     top, bottom = float(y0), float(y1)
     for _ in range(3):
-        marks = near & (comps[:, 1] + comps[:, 3] >= top - 0.2 * lh) & (comps[:, 1] <= bottom + 0.2 * lh)
+        marks = (near & (comps[:, 1] + comps[:, 3] >= top - mark_gap * lh)
+                 & (comps[:, 1] <= bottom + 0.2 * lh))
         if marks.any():
             top = min(top, float(comps[marks, 1].min()))
             bottom = max(bottom, float((comps[marks, 1] + comps[marks, 3]).max()))
@@ -282,7 +306,8 @@ def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int,
 
 
 def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
-          where: str, up: float = 1.0, soft: bool = False) -> LabelCrop | None:
+          where: str, mark_gap: float = 0.2, up: float = 1.0,
+          soft: bool = False) -> LabelCrop | None:
     if up != 1.0:
         region = cv2.resize(region, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
         kernel, max_h = int(kernel * up), max_h * up
@@ -301,7 +326,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
         return None
     if where == "centre" and not _on_fill(region, mask, comps, line):
         return None  # initials in an avatar circle, not a name
-    return _crop_line(white, labels, ids, comps, line, where, soft)
+    return _crop_line(white, labels, ids, comps, line, where, mark_gap, soft)
 
 
 def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
@@ -340,16 +365,22 @@ def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
     return tile_bgr[int(h * 0.25):int(h * 0.75):step, int(w * 0.03):int(w * 0.97):step]
 
 
-def find_label(tile_bgr: np.ndarray, soft: bool | None = None) -> LabelCrop | None:
+def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
+               soft: bool | None = None) -> LabelCrop | None:
     """The tile's name label: the small one bottom-left, else (camera off) the centred one.
-    ``soft``: the look for blurred text (see SOFT_WHITE) or not; None: ``blurred`` decides."""
+    ``mark_gap`` (x line height): how far above the letters a mark may float and still be
+    kept (``capture.script_ocr.label_options``: wider for Tamil's pulli). ``soft``: the look
+    for blurred text (see SOFT_WHITE) or not; None: ``blurred`` decides, in small tiles."""
     h = tile_bgr.shape[0]
     region, kernel = bottom_region(tile_bgr), max(7, int(h * 0.05))
+    up = UP if h < UP_BELOW else 1.0
     if soft is None:
-        soft = h < UP_BELOW and blurred(region, kernel)  # bench: bigger tiles read worse soft
-    found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom",
-                  UP if h < UP_BELOW else 1.0, soft)
-    if found is None and is_flat(tile_bgr):
-        found = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
-                      "centre")
+        soft = up != 1.0 and blurred(region, kernel)  # bench: bigger tiles read worse soft
+    found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, up, soft)
+    if (found is None or found.mask.sum() < SPILL_PX * up * up) and is_flat(tile_bgr):
+        # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
+        # hanging into the search region of a small tile (Thai สุ, ญ), not a label
+        centre = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
+                       "centre", mark_gap)
+        found = centre if centre is not None else found
     return found

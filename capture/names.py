@@ -25,6 +25,8 @@ import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
 from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
+from capture.script_ocr import label_options, second_looks
+from capture.script_ocr import prepare as script_prepare
 from capture.types import GridResult, Tile
 
 ELLIPSIS = "\u2026"
@@ -210,7 +212,9 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     Latin-script reads under ``SURE_CONF``, or with a mark Vietnamese never writes, also get
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
-    stays), unless the Latin read was empty or odd."""
+    stays), unless the Latin read was empty or odd. Thai crops get more margin first, and
+    unsure Thai reads one more look (``capture.script_ocr``)."""
+    images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]
     best = ocr_scored(soft, lang)
     viet = vietnamese_look(lang, installed_languages())
@@ -219,6 +223,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     for i, (text, conf) in enumerate(best):
         if conf < WEAK_CONF or _odd(text):
             looks += [(i, f(images[i])) for f in RETRY]
+        looks += [(i, f(images[i])) for f in second_looks(lang, conf)]
         if viet and text and (conf < SURE_CONF or foreign_marks(text)):
             looks.append((i, soft[i]))
     if not looks:
@@ -246,6 +251,7 @@ class NameReader:
 
     def __init__(self, lang: str | None = None) -> None:
         self.lang = resolve_languages(lang)
+        self._label_opts = label_options(self.lang)  # per-script crop tuning (Tamil)
         self._by_pos: dict[tuple[int, int, int, int], tuple[str, np.ndarray, str]] = {}
         self._by_sig: dict[bytes, str] = {}
         self.ocr_calls = 0  # labels sent to tesseract
@@ -276,7 +282,7 @@ class NameReader:
                 names[i] = cached
                 self.cache_hits += 1
                 continue
-            crop = find_label(t.image)
+            crop = find_label(t.image, **self._label_opts)
             if crop is None:
                 self._by_pos.pop(pos, None)
                 continue

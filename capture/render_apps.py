@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from capture import render_content as rc
 from capture import synth_draw as sd
+from capture.synth_scripts import SCRIPTS
 from capture.synthetic import NAMES, _astronaut_head, _fer_faces, gallery_layout
 from capture.types import Box
 
@@ -59,11 +60,15 @@ class AppScene:
     pages: bool = False  # page arrows "1/4" at the left and right edges
     gutter: int | None = None  # px at 100 %; default per style (Zoom 2-6, Meet 8, Teams 6)
     seed: int = 0
+    script: str = "latin"  # the class's names (capture.synth_scripts), in the script's font;
+    #                        other scripts mix in plain Latin names, as real classes do
 
     def __post_init__(self) -> None:
         if self.style not in APP_STYLES or self.theme not in THEMES:
             raise ValueError(f"style/theme: expected {APP_STYLES}/{THEMES}, got "
                              f"{self.style!r}/{self.theme!r}")
+        if self.script not in SCRIPTS:
+            raise ValueError(f"script: expected one of {sorted(SCRIPTS)}, got {self.script!r}")
         if not 1 <= self.n <= 49:
             raise ValueError(f"n: expected 1..49, got {self.n}")
         if not 1.0 <= self.scale <= 2.0:
@@ -216,7 +221,8 @@ def _tile(sc: AppScene, pal: dict, box: Box, name: str, rng: np.random.Generator
     if r < sc.camera_off:
         kind = "off"
         tile = np.empty((h, w, 3), np.uint8)
-        rc.camera_off(tile, sc.style, pal["off"], name, sc.scale, bool(rng.random() < 0.5), rng)
+        rc.camera_off(tile, sc.style, pal["off"], name, sc.scale, bool(rng.random() < 0.5), rng,
+                      sc.script)
     else:
         r2 = rng.random()
         if r2 < sc.pillarbox:
@@ -244,7 +250,8 @@ def _tile(sc: AppScene, pal: dict, box: Box, name: str, rng: np.random.Generator
     px = int(np.clip(round(h * 0.075), 12 * min(sc.scale, 1.25), 20 * sc.scale))
     shown = ""
     if kind != "off" or rng.random() < 0.6:
-        shown = rc.label(tile, sc.style, name, px, sc.scale, bool(rng.random() < 0.5))
+        shown = rc.label(tile, sc.style, name, px, sc.scale, bool(rng.random() < 0.5),
+                         sc.script)
     truth = AppTile(box, name, shown, kind != "off", kind, False,
                     head if kind in ("face", "pillarbox") else None, lab, px)
     return tile, truth
@@ -267,12 +274,12 @@ def render_app(sc: AppScene) -> tuple[np.ndarray, AppTruth]:
     gutter = _gutter(sc, rng)
     boxes = gallery_layout(sc.n, area, gutter)
     radius = {"zoom": _s(2, sc.scale), "meet": _s(8, sc.scale), "teams": _s(6, sc.scale)}[sc.style]
-    names = rng.permutation(len(NAMES))[:sc.n]
+    names = _class_names(sc, rng)
     speaker = int(rng.integers(0, sc.n)) if sc.speaker else -1
     truths = []
     occupied = np.zeros((h, w), bool)
     for i, box in enumerate(boxes):
-        tile, t = _tile(sc, pal, box, NAMES[int(names[i])], rng)
+        tile, t = _tile(sc, pal, box, names[i], rng)
         mask = sd.rounded_mask(box.h, box.w, radius)[:, :, None] > 0
         dst = frame[box.y:box.y + box.h, box.x:box.x + box.w]
         dst[:] = np.where(mask, tile, dst)
@@ -286,6 +293,23 @@ def render_app(sc: AppScene) -> tuple[np.ndarray, AppTruth]:
                                   t.fer_label, t.name_px)
     truth = AppTruth(sc, win, area, tuple(truths), pal["bg"], gutter)
     return np.ascontiguousarray(frame[:, :, ::-1]), truth
+
+
+PLAIN_LATIN = tuple(n for n in NAMES if n.isascii())  # names any "eng" pack reads
+MIXED_LATIN = 0.15  # share of plain Latin names in a class of another script
+
+
+def _class_names(sc: AppScene, rng: np.random.Generator) -> list[str]:
+    """``sc.n`` names: distinct Latin ones (the scenes every bench has used), or the script's
+    sample names (repeating when the class is bigger) with some plain Latin ones mixed in."""
+    if sc.script == "latin":
+        return [NAMES[int(i)] for i in rng.permutation(len(NAMES))[:sc.n]]
+    pool = SCRIPTS[sc.script].names
+    order = np.concatenate([rng.permutation(len(pool)) for _ in range(sc.n // len(pool) + 1)])
+    out = [pool[int(i)] for i in order[:sc.n]]
+    for i in np.flatnonzero(rng.random(sc.n) < MIXED_LATIN):
+        out[i] = PLAIN_LATIN[int(rng.integers(len(PLAIN_LATIN)))]
+    return out
 
 
 def _ring(frame: np.ndarray, b: Box, occupied: np.ndarray, t: int, colour: tuple) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from capture import synth_draw as sd
+from capture.synth_labels import initials_of, script_font
 
 # skimage.data images whose docstrings say public domain or CC0 (astronaut: NASA, public domain,
 # used only as the fallback face; coffee, chelsea, camera, brick, grass, gravel: CC0; rocket:
@@ -151,12 +152,20 @@ def fit_text(name: str, f: ImageFont.FreeTypeFont, max_w: int) -> str:
     return name.rstrip() + "…"
 
 
-def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted: bool) -> str:
+def _font(script: str, px: int, heavy: bool = False) -> ImageFont.FreeTypeFont:
+    """DejaVu for Latin names (as before), the script's Noto font for the others."""
+    if script == "latin":
+        return bold(px) if heavy else sd.font(px)
+    return script_font(script, px, bold=heavy)
+
+
+def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted: bool,
+          script: str = "latin") -> str:
     """Draw the app's bottom-left name label; returns the text shown (maybe cut with "…").
     Zoom: mic icon + white text on a translucent dark rounded box; Meet: white text, no box;
     Teams: white text in a dark translucent pill."""
     h, w = tile.shape[:2]
-    f = sd.font(px)
+    f = _font(script, px)
     pad = max(3, int(4 * scale))
     icon_w = int(px * 0.7) + pad if muted and style == "zoom" else 0
     text = fit_text(name, f, int(w * 0.75) - icon_w - 2 * pad)
@@ -184,20 +193,22 @@ def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted:
 
 
 def camera_off(tile: np.ndarray, style: str, fill: tuple[int, int, int], name: str,
-               scale: float, big_name: bool, rng: np.random.Generator) -> None:
+               scale: float, big_name: bool, rng: np.random.Generator,
+               script: str = "latin") -> None:
     """Camera-off card: the name large and bold in the centre, or an initials circle."""
     h, w = tile.shape[:2]
     tile[:] = fill
     img = Image.fromarray(tile)
     draw = ImageDraw.Draw(img)
     if big_name:
-        f = bold(max(12, int(min(h * 0.13, 28 * scale * 1.6))))
+        f = _font(script, max(12, int(min(h * 0.13, 28 * scale * 1.6))), heavy=True)
         draw.text((w // 2, h // 2), fit_text(name, f, int(w * 0.9)), font=f,
                   fill=(240, 240, 240), anchor="mm")
     else:
         r = max(10, int(h * 0.2))
         colour = tuple(int(c) for c in rng.integers(40, 220, 3))
         draw.ellipse((w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r), fill=colour)
-        draw.text((w // 2, h // 2), sd.initials(name), font=bold(max(10, int(r * 0.8))),
+        ini = sd.initials(name) if script == "latin" else initials_of(name, script)
+        draw.text((w // 2, h // 2), ini, font=_font(script, max(10, int(r * 0.8)), True),
                   fill=(255, 255, 255), anchor="mm")
     tile[:] = np.asarray(img)

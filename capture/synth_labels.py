@@ -10,12 +10,13 @@ bench, and (through ``draw_label``) by the gallery renderer.
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from capture.synth_scripts import SCRIPTS
+from capture.synth_scripts import NOTO, SCRIPTS
 
 ELLIPSIS = "\u2026"
 KINDS = ("camera_on", "camera_off", "avatar")
@@ -24,23 +25,65 @@ OFF_FILL = {"zoom": (34, 34, 34), "meet": (67, 64, 60), "teams": (56, 46, 46)}  
 
 
 @functools.lru_cache(maxsize=128)
-def script_font(script: str, px: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    """The Noto font that draws ``script`` at ``px`` pixels (raqm shaping when available)."""
+def script_font(script: str, px: int, bold: bool = False,
+                variant: int = 0) -> ImageFont.FreeTypeFont:
+    """The Noto font that draws ``script`` at ``px`` pixels (raqm shaping when available);
+    ``variant`` k >= 1 picks ``Script.others[k - 1]`` (another platform's UI font)."""
     s = SCRIPTS[script]
-    path, index = s.bold if bold else s.regular
+    if not 0 <= variant < s.variants:
+        raise ValueError(f"font variant for {script!r}: expected 0..{s.variants - 1}, "
+                         f"got {variant}")
+    regular, heavy = (s.regular, s.bold) if variant == 0 else s.others[variant - 1]
+    path, index = heavy if bold else regular
     if not path.exists():
         raise FileNotFoundError(f"font for script {script!r} missing: {path} "
-                                "(apt-get install fonts-noto-core fonts-noto-cjk)")
+                                "(apt-get install fonts-noto-core fonts-noto-ui-core "
+                                "fonts-noto-cjk)")
     return ImageFont.truetype(str(path), px, index=index)
+
+
+@functools.lru_cache(maxsize=64)
+def _fallback(font: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
+    """Noto Sans at ``font``'s size and weight: what the apps' font fallback draws for the
+    characters a script font lacks (Noto Sans Thai has no "…" and no Latin letters)."""
+    bold = "Bold" in str(font.path)
+    return ImageFont.truetype(str(NOTO / f"NotoSans-{'Bold' if bold else 'Regular'}.ttf"),
+                              font.size)
+
+
+@functools.lru_cache(maxsize=8192)
+def _has_glyph(font: ImageFont.FreeTypeFont, ch: str) -> bool:
+    return ch.isspace() or bytes(font.getmask(ch)) != bytes(font.getmask("\uffff"))
+
+
+def _runs(text: str, font: ImageFont.FreeTypeFont) -> list[tuple[str, ImageFont.FreeTypeFont]]:
+    """``text`` split into runs of one font: ``font``, or its fallback where it has no glyph
+    (combining marks stay with the run of their base letter)."""
+    runs: list[tuple[str, ImageFont.FreeTypeFont]] = []
+    for ch in text:
+        if runs and unicodedata.category(ch).startswith("M"):
+            use = runs[-1][1]
+        else:
+            use = font if _has_glyph(font, ch) else _fallback(font)
+        if runs and runs[-1][1] is use:
+            runs[-1] = (runs[-1][0] + ch, use)
+        else:
+            runs.append((ch, use))
+    return runs
+
+
+def text_length(text: str, font: ImageFont.FreeTypeFont) -> float:
+    """Advance width of ``text`` in ``font`` with fallback for missing glyphs."""
+    return sum(f.getlength(run) for run, f in _runs(text, font))
 
 
 def fit_text(name: str, font: ImageFont.FreeTypeFont, max_w: int) -> str:
     """``name``, or its longest prefix + "…" that fits ``max_w`` pixels, as the apps cut it."""
-    if font.getlength(name) <= max_w:
+    if text_length(name, font) <= max_w:
         return name
     for cut in range(len(name) - 1, 0, -1):
         text = name[:cut].rstrip() + ELLIPSIS
-        if font.getlength(text) <= max_w:
+        if text_length(text, font) <= max_w:
             return text
     return ELLIPSIS
 
@@ -81,13 +124,24 @@ def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float,
 
 
 def _text(img: np.ndarray, xy: tuple[int, int], text: str, font: ImageFont.FreeTypeFont,
-          anchor: str, shadow: bool = False) -> None:
+          anchor: str, shadow: bool = False, rtl: bool = False) -> None:
     """White text on the BGR image in place (PIL draws; shaping for Arabic, Indic, Thai)."""
     pil = Image.fromarray(img[:, :, ::-1])
     d = ImageDraw.Draw(pil)
-    if shadow:
-        d.text((xy[0] + 1, xy[1] + 1), text, font=font, fill=(0, 0, 0), anchor=anchor)
-    d.text(xy, text, font=font, fill=(255, 255, 255), anchor=anchor)
+    runs = _runs(text, font)
+    if len(runs) > 1:  # several fonts: the runs side by side on the first font's baseline
+        ascent, descent = font.getmetrics()
+        x = xy[0] - (text_length(text, font) / 2 if anchor[0] == "m" else 0)
+        base = xy[1] + (ascent - descent) / 2
+        for run, f in reversed(runs) if rtl else runs:  # visual order: "…" ends an RTL name
+            if shadow:
+                d.text((x + 1, base + 1), run, font=f, fill=(0, 0, 0), anchor="ls")
+            d.text((x, base), run, font=f, fill=(255, 255, 255), anchor="ls")
+            x += f.getlength(run)
+    else:
+        if shadow:
+            d.text((xy[0] + 1, xy[1] + 1), text, font=font, fill=(0, 0, 0), anchor=anchor)
+        d.text(xy, text, font=font, fill=(255, 255, 255), anchor=anchor)
     img[:] = np.asarray(pil)[:, :, ::-1]
 
 
@@ -103,7 +157,8 @@ def initials_of(name: str, script: str) -> str:
 
 def draw_label(tile_bgr: np.ndarray, name: str, style: str, font_px: int,
                script: str = "latin", *, kind: str = "camera_on", mic: bool = True,
-               scale: float = 1.0, avatar_bgr: tuple[int, int, int] = (180, 120, 60)) -> str:
+               scale: float = 1.0, avatar_bgr: tuple[int, int, int] = (180, 120, 60),
+               font_variant: int = 0) -> str:
     """Draw a participant's name on ``tile_bgr`` (BGR, in place) the way ``style``'s app does.
 
     ``kind``: "camera_on" (small label bottom-left: Zoom translucent box, Meet plain text,
@@ -111,6 +166,7 @@ def draw_label(tile_bgr: np.ndarray, name: str, style: str, font_px: int,
     centre) or "avatar" (coloured circle with initials in the centre, the small label too).
     ``mic`` adds a red muted-mic icon before a Zoom/Teams label. ``scale`` is the display
     scaling (1.5 = 150 %) for padding and icon sizes; ``font_px`` is already scaled.
+    ``font_variant`` picks another platform's font for the script (``Script.others``).
     Returns the text as shown: ``name``, or a prefix ending in "…" when it did not fit.
     """
     if style not in APP_STYLES or kind not in KINDS:
@@ -120,31 +176,33 @@ def draw_label(tile_bgr: np.ndarray, name: str, style: str, font_px: int,
     if kind != "camera_on":
         tile_bgr[:] = OFF_FILL[style]
     if kind == "camera_off":
-        big = script_font(script, max(font_px + 4, int(h * 0.11)), bold=True)
+        big = script_font(script, max(font_px + 4, int(h * 0.11)), True, font_variant)
         shown = fit_text(name, big, int(w * 0.86))
-        _text(tile_bgr, (w // 2, h // 2), shown, big, "mm")
+        _text(tile_bgr, (w // 2, h // 2), shown, big, "mm", rtl=SCRIPTS[script].rtl)
         if mic and style == "zoom":
             mic_icon(tile_bgr, int(6 * scale), h - int(22 * scale), int(14 * scale))
         return shown
     if kind == "avatar":
         r = int(h * 0.2)
         cv2.circle(tile_bgr, (w // 2, h // 2), r, avatar_bgr, -1, cv2.LINE_AA)
-        ini = script_font(script, max(10, int(r * 0.8)), bold=False)
+        ini = script_font(script, max(10, int(r * 0.8)), False, font_variant)
         _text(tile_bgr, (w // 2, h // 2), initials_of(name, script), ini, "mm")
-    return _small_label(tile_bgr, name, style, font_px, script, mic and style != "meet", scale)
+    font = script_font(script, font_px, False, font_variant)
+    return _small_label(tile_bgr, name, style, font, mic and style != "meet", scale,
+                        SCRIPTS[script].rtl)
 
 
-def _small_label(img: np.ndarray, name: str, style: str, px: int, script: str, mic: bool,
-                 scale: float) -> str:
+def _small_label(img: np.ndarray, name: str, style: str, font: ImageFont.FreeTypeFont,
+                 mic: bool, scale: float, rtl: bool) -> str:
     h, w = img.shape[:2]
-    font = script_font(script, px)
+    px = int(font.size)
     pad = max(3, int(round(px * 0.35)))
     margin = int(round((4 if style == "zoom" else 8) * scale))
     icon = int(round(px * 1.05)) if mic else 0
     gap = pad if mic else 0
     max_text = int(w * 0.75) - 2 * pad - icon - gap
     shown = fit_text(name, font, max_text)
-    text_w = int(font.getlength(shown))
+    text_w = int(text_length(shown, font))
     box_h = int(round(px * 1.45)) + (pad if style == "teams" else 0)
     y0 = h - margin - box_h
     x0 = margin
@@ -161,7 +219,7 @@ def _small_label(img: np.ndarray, name: str, style: str, px: int, script: str, m
     if mic:
         mic_icon(img, x0 + pad, y0 + (box_h - icon) // 2, icon)
     _text(img, (x0 + pad + icon + gap, y0 + box_h // 2), shown, font, "lm",
-          shadow=style == "meet")
+          shadow=style == "meet", rtl=rtl)
     return shown
 
 

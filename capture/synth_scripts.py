@@ -17,7 +17,9 @@ CJK = Path("/usr/share/fonts/opentype/noto")
 
 @dataclass(frozen=True, slots=True)
 class Script:
-    """One writing system: its Noto fonts (path, ttc index), tesseract code and sample names."""
+    """One writing system: its Noto fonts (path, ttc index), tesseract code and sample names.
+    ``others``: more (regular, bold) fonts the apps draw it in on other platforms; a renderer
+    picks one with ``draw_label(font_variant=k)``, k >= 1 (0 is ``regular``/``bold``)."""
 
     key: str
     lang: str  # tesseract -l code that reads it
@@ -25,6 +27,12 @@ class Script:
     bold: tuple[Path, int]
     names: tuple[str, ...]
     rtl: bool = False
+    others: tuple[tuple[tuple[Path, int], tuple[Path, int]], ...] = ()
+
+    @property
+    def variants(self) -> int:
+        """How many font choices this script has (1 + len(others))."""
+        return 1 + len(self.others)
 
 
 def _noto(stem: str) -> tuple[tuple[Path, int], tuple[Path, int]]:
@@ -76,12 +84,17 @@ _RAW: dict[str, tuple[str, tuple, tuple[str, ...], bool]] = {
     "chinese_tra": ("chi_tra", _cjk(3), (
         "陳志明", "林雅婷", "黃冠宇", "張淑芬", "李建國", "王美麗", "吳佩珊", "蔡宗翰",
         "鄭雅雯", "謝承恩"), False),
-    "thai": ("tha", _noto("NotoLoopedThai"), (  # looped, like Tahoma, the Windows UI font
+    "thai": ("tha", _noto("NotoSansThaiUI"), (  # loopless UI font (see _OTHERS)
         "สมชาย ใจดี", "สุดา แสงทอง", "ประเสริฐ วงศ์ใหญ่", "นภา สุขสวัสดิ์", "วิชัย ศรีสุข",
         "กมล ทองดี", "อรุณี พรหมมา", "ธนพล บุญมี"), False),
 }
 
+# Thai is drawn loopless by most clients: Leelawadee UI on Windows (Zoom, Teams, Chrome),
+# Noto Sans Thai on Android, ChromeOS and the web (variant 1); looped Thai (Tahoma on old
+# Windows, Thonburi on macOS and iOS) is the minority (variant 2).
+_OTHERS = {"thai": (_noto("NotoSansThai"), _noto("NotoLoopedThai"))}
+
 SCRIPTS: dict[str, Script] = {
-    key: Script(key, lang, fonts[0], fonts[1], names, rtl)
+    key: Script(key, lang, fonts[0], fonts[1], names, rtl, _OTHERS.get(key, ()))
     for key, (lang, fonts, names, rtl) in _RAW.items()
 }

@@ -14,7 +14,7 @@ APT_PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-script-latn xvfb x11-uti
           tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-ell tesseract-ocr-ara tesseract-ocr-heb
           tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-tam tesseract-ocr-kor tesseract-ocr-script-hang
           tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-tha
-          tesseract-ocr-script-viet)
+          tesseract-ocr-script-viet fonts-noto-ui-core)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do

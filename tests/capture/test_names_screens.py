@@ -15,9 +15,9 @@ pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
                                 reason="tesseract is not installed (tesseract-ocr)")
 
 
-def _exact_share(scene: AppScene, comp: str) -> float:
+def _exact_share(scene: AppScene, comp: str, lang: str | None = None) -> float:
     image, truth = render_app(scene)
-    grid = NameReader().read(GridDetector().detect(compress(image, comp, 75)))
+    grid = NameReader(lang).read(GridDetector().detect(compress(image, comp, 75)))
     assert grid.is_gallery and len(grid.tiles) == len(truth.tiles), grid.reason
     pairs = [(t.name, w.shown) for t, w in zip(grid.tiles, truth.tiles, strict=True) if w.shown]
     return sum(normalize_name(a) == normalize_name(b) for a, b in pairs) / len(pairs)
@@ -34,3 +34,15 @@ def test_names_in_a_49_tile_gallery(style: str, screen: tuple[int, int], scale: 
     scene = AppScene(style, "light" if style == "teams" else "dark", 49, screen, scale,
                      seed=4)
     assert _exact_share(scene, comp) >= 0.8
+
+
+def test_names_of_a_korean_class() -> None:
+    """The real screenshots we are measured on show Korean classes: Hangul names with
+    prefixes and student numbers ("(초급)강 미숙", "김수영(20190777)") and some Latin ones,
+    read with ``--lang kor+eng`` as a teacher would set it."""
+    from capture.names import installed_languages
+
+    if not {"kor", "eng"} <= installed_languages():
+        pytest.skip("tesseract packs kor/eng missing (scripts/setup.sh installs them)")
+    scene = AppScene("zoom", "dark", 16, (1920, 1080), 1.25, seed=7, script="hangul")
+    assert _exact_share(scene, "jpeg", "kor+eng") >= 0.8

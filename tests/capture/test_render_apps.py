@@ -111,3 +111,16 @@ def test_h264_recording_through_video_source(tmp_path) -> None:
         _check(det.detect(frame), truth)
         n += 1
     assert n == 4 and det.full_detections == 1
+
+
+def test_a_class_in_another_script() -> None:
+    """``script`` draws the class's names in that script's font, with a few plain Latin names
+    mixed in (as real classes have); an unknown script is a clear error."""
+    from capture.synth_scripts import SCRIPTS
+
+    _, truth = render_app(AppScene("zoom", "dark", 25, seed=3, script="hangul"))
+    names = [t.name for t in truth.tiles]
+    assert all(n in SCRIPTS["hangul"].names or n.isascii() for n in names)
+    assert sum(n in SCRIPTS["hangul"].names for n in names) >= 15
+    with pytest.raises(ValueError, match="script: expected one of"):
+        AppScene(script="klingon")

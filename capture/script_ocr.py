@@ -1,0 +1,62 @@
+"""Per-script tuning of label crops for tesseract, beyond what every script gets.
+
+Thai (``tha``, ``Thai``) stacks up to two marks above a letter (a vowel and a tone mark: the
+"ดิ์" of "สวัสดิ์") and hangs vowels below it, so a Thai line crop is tall and its marks touch
+the crop's top and bottom margin. The ``tha`` LSTM reads such crops better with more white
+space above and below (bench/bench_names, loopless and looped fonts, seeds 11 and 5:
+178 -> 186 of 240 exact); more space left and right does not help, and other scripts'
+models read worse with it, so only Thai crops get it.
+
+The model also confuses letters of loopless fonts (the UI fonts most apps draw Thai in:
+ด read as ค, ฐ as ช) at one size and not at another: a read under ``SURE_CONF`` gets a
+second look at 0.8x, and ``capture.names.read_labels`` keeps the more confident read
+(bench: 186 -> 194 of 240).
+
+Tamil (``tam``): the pulli (virama) dot floats ~3 px above a 17 px letter, just over the
+common crop's mark gap (0.2 x line height), so "முருகன்" lost it and read "முருகன";
+``label_options`` widens the gap to 0.3 for Tamil only (bench seed 5: 107 -> 110 of 120,
+seed 11 unchanged; for every script it moved Han, Bengali and Thai down by 1-2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+PAD_Y = 10  # px of white added above and below a Thai crop (~0.3 x the 34 px line height)
+TAMIL_MARK_GAP = 0.3  # x line height (the common crop's: 0.2)
+SURE_CONF = 90.0  # a Thai read whose weakest word is below this gets the smaller look
+SMALLER = 0.8  # the second look's scale (0.7 alone, 0.8 and 0.65 both: within +-2 of it)
+
+
+def is_thai(lang: str) -> bool:
+    """Whether a tesseract ``-l`` value reads Thai (``tha`` or the ``Thai`` script pack)."""
+    return any(code in ("tha", "Thai") for code in lang.split("+"))
+
+
+def label_options(lang: str) -> dict[str, float]:
+    """Keyword options of ``capture.label_find.find_label`` for a language set: Tamil's
+    wider mark gap, nothing for the others (mixed sets keep the common crop)."""
+    return {"mark_gap": TAMIL_MARK_GAP} if lang in ("tam", "Tamil") else {}
+
+
+def prepare(images: list[np.ndarray], lang: str) -> list[np.ndarray]:
+    """The label crops as the Thai model reads them best: more white above and below.
+    Unchanged for a language set without Thai."""
+    if not is_thai(lang):
+        return images
+    return [cv2.copyMakeBorder(im, PAD_Y, PAD_Y, 0, 0, cv2.BORDER_CONSTANT, value=255)
+            for im in images]
+
+
+def _smaller(image: np.ndarray) -> np.ndarray:
+    soft = cv2.GaussianBlur(image, (3, 3), 0)
+    return cv2.resize(soft, None, fx=SMALLER, fy=SMALLER, interpolation=cv2.INTER_AREA)
+
+
+def second_looks(lang: str, conf: float) -> tuple[Callable[[np.ndarray], np.ndarray], ...]:
+    """Extra preprocessings for a read of confidence ``conf``: the smaller look for an unsure
+    Thai read, nothing otherwise."""
+    return (_smaller,) if is_thai(lang) and conf < SURE_CONF else ()

@@ -1,0 +1,127 @@
+"""Thai names as the apps draw them (loopless UI fonts, mostly), and Tamil's floating pulli,
+read by real tesseract (``capture.script_ocr``).
+
+Why: tesseract's ``tha`` model reads looped Thai (Noto Looped Thai, Tahoma-like) better than
+the loopless UI fonts that Windows, the web and Android draw names in, so the renderer must
+draw loopless Thai, and ``capture.script_ocr`` adds what the model needs (margin above and below
+the stacked marks, a second look at unsure reads). Rates are bench/bench_names.py's job.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from capture import names as names_mod
+from capture.label_find import find_label
+from capture.names import NameReader, installed_languages, normalize_name
+from capture.script_ocr import PAD_Y, is_thai, label_options, prepare, second_looks
+from capture.synth_labels import draw_label, jpeg, script_font, video_background
+from capture.synth_scripts import SCRIPTS
+from capture.types import Box, Tile
+
+pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
+                                reason="tesseract is not installed (tesseract-ocr)")
+# names whose letters the tha model reads in loopless fonts (ด, ฐ and ดิ์ it often does not:
+# see the bench's misses), in the three apps' styles, camera on and off, 100 % and 150 %
+CASES = [("สุดา แสงทอง", "zoom", "camera_on", 16, 1.0, 0),
+         ("วิชัย ศรีสุข", "teams", "camera_on", 15, 1.0, 1),
+         ("ธนพล บุญมี", "meet", "camera_on", 24, 1.5, 0),
+         ("อรุณี พรหมมา", "zoom", "camera_off", 16, 1.0, 1),
+         ("สมชาย ใจดี", "teams", "camera_on", 21, 1.5, 2)]
+
+
+def _needs_tha() -> None:
+    if "tha" not in installed_languages():
+        pytest.skip("tesseract pack 'tha' missing (scripts/setup.sh installs tesseract-ocr-tha)")
+
+
+def _tile(name: str, style: str, kind: str, px: int, scale: float, variant: int,
+          seed: int = 0, tile_h: int = 0) -> tuple[Tile, str]:
+    h = tile_h or int(200 * scale)
+    w = int(h * 16 / 9)
+    img = video_background(h, w, np.random.default_rng(seed))
+    shown = draw_label(img, name, style, px, "thai", kind=kind, mic=True, scale=scale,
+                       font_variant=variant)
+    return Tile(Box(0, 0, w, h), 0, jpeg(img, 88)), normalize_name(shown)
+
+
+def test_thai_is_drawn_loopless_first_with_a_looped_variant() -> None:
+    thai = SCRIPTS["thai"]
+    assert thai.variants == 3
+    assert "NotoSansThaiUI" in str(script_font("thai", 16).path)
+    assert "NotoLoopedThai" in str(script_font("thai", 16, variant=2).path)
+    with pytest.raises(ValueError, match="expected 0..2"):
+        script_font("thai", 16, variant=3)
+
+
+def test_a_cut_loopless_thai_name_shows_a_real_ellipsis() -> None:
+    """Noto Sans Thai has no "…": the fallback font draws it (not a missing-glyph box), so
+    the label finder sees three dots and marks the name as cut."""
+    tile, shown = _tile("ประเสริฐ วงศ์ใหญ่", "zoom", "camera_on", 16, 1.0, 0, tile_h=88)
+    assert shown.endswith("\u2026")
+    crop = find_label(tile.image)
+    assert crop is not None and crop.truncated
+
+
+def test_only_thai_crops_get_the_margin_and_the_second_look() -> None:
+    crop = np.full((40, 100), 255, np.uint8)
+    assert is_thai("tha") and is_thai("eng+Thai") and not is_thai("thai_x+eng")
+    assert prepare([crop], "tha")[0].shape == (40 + 2 * PAD_Y, 100)
+    assert prepare([crop], "kor+eng")[0] is crop
+    assert len(second_looks("tha", 80.0)) == 1
+    assert second_looks("tha", 95.0) == () and second_looks("Latin", 10.0) == ()
+    assert second_looks("tha", 80.0)[0](crop).shape == (32, 80)
+
+
+def test_loopless_thai_labels_read_in_one_frame(monkeypatch) -> None:
+    _needs_tha()
+    runs: list[int] = []
+    real = names_mod.ocr_scored
+    monkeypatch.setattr(names_mod, "ocr_scored",
+                        lambda imgs, lg: runs.append(len(imgs)) or real(imgs, lg))
+    made = [_tile(*case, seed=i) for i, case in enumerate(CASES)]
+    got = NameReader("tha").read_tiles([t for t, _ in made])
+    assert runs[0] == len(CASES) and len(runs) <= 2, runs  # the retries: one more run at most
+    right = [g == truth for g, (_, truth) in zip(got, made, strict=True)]
+    assert sum(right) >= len(CASES) - 1, list(zip(got, [t for _, t in made], strict=True))
+
+
+@pytest.mark.parametrize("name", ["วิชัย ศรีสุข", "ธนพล บุญมี"])
+def test_camera_off_name_whose_vowel_hangs_into_the_label_region(name: str) -> None:
+    """In a small camera-off tile the big centred name's below-vowel (ุ) reaches the bottom
+    search region: that speck is no label, the centred name is."""
+    tile, _ = _tile(name, "teams", "camera_off", 22, 1.5, 0, tile_h=118)
+    crop = find_label(tile.image)
+    assert crop is not None and crop.where == "centre", crop and crop.mask.shape
+
+
+def test_tamil_keeps_the_pulli_that_floats_above_a_17_px_letter() -> None:
+    """The pulli of "அருண்" sits just over the common crop's mark gap at 17 px: dropped, the
+    name reads "அருண"; Tamil's wider gap keeps it. Other languages keep the common crop."""
+    if "tam" not in installed_languages():
+        pytest.skip("tesseract pack 'tam' missing (scripts/setup.sh installs tesseract-ocr-tam)")
+    assert label_options("tam") == {"mark_gap": 0.3} and label_options("tha") == {}
+    img = np.full((200, 356, 3), 70, np.uint8)
+    name = "அருண் பாலு"
+    draw_label(img, name, "teams", 17, "tamil", kind="camera_on", mic=True)
+    tile = Tile(Box(0, 0, 356, 200), 0, jpeg(img, 90))
+    common, tamil = find_label(tile.image), find_label(tile.image, **label_options("tam"))
+    assert common is not None and tamil is not None
+    assert tamil.mask.sum() > common.mask.sum()  # the dot
+    assert NameReader("tam").read_tiles([tile]) == [normalize_name(name)]
+
+
+def test_a_streak_below_the_letters_past_the_end_of_the_line_is_cut_off() -> None:
+    """Bright video right of a label box chains onto the line; a part wholly under the
+    letters' band and past their end is no text (it read as a stray "د" before an Arabic
+    name). A dot under the last letter, inside the span, stays."""
+    from capture.label_find import _off_band_ends
+
+    # x, y, w, h, area: four letters on rows 10-24, a dot under the last, a streak past it
+    comps = np.array([[0, 10, 8, 14, 60], [10, 10, 8, 14, 60], [20, 11, 8, 13, 60],
+                      [30, 10, 8, 14, 60], [33, 26, 3, 3, 9], [46, 25, 10, 6, 30]])
+    kept = _off_band_ends(comps, np.arange(6))
+    assert kept.tolist() == [0, 1, 2, 3, 4]
