@@ -373,9 +373,9 @@ def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
     for blurred text (see SOFT_WHITE) or not; None: ``blurred`` decides, in small tiles."""
     h = tile_bgr.shape[0]
     region, kernel = bottom_region(tile_bgr), max(7, int(h * 0.05))
-    up = UP if h < UP_BELOW else 1.0
-    if soft is None:
-        soft = up != 1.0 and blurred(region, kernel)  # bench: bigger tiles read worse soft
+    if soft is None:  # bench: bigger tiles, and sharp text upscaled, read worse soft
+        soft = h < UP_BELOW and blurred(region, kernel)
+    up = UP if soft else 1.0
     found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, up, soft)
     if (found is None or found.mask.sum() < SPILL_PX * up * up) and is_flat(tile_bgr):
         # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
