@@ -34,6 +34,18 @@ BELOW = 0.8  # x line height: Thai sara u/uu hang this far below a line of x-hei
 WEAK_WHITE = 115  # fainter stroke pixels, drawn when they touch a kept stroke...
 FAINT_MAX = 1.6  # ...and add at most 60 % to its part
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
+STROKE_WHITE = 150  # whiteness a stroke pixel reaches
+UP_BELOW = 200  # px: a tile shorter than this has its label region upscaled x UP first, so the
+UP = 2.0  #        px sizes above (line height >= 5, gaps >= 4, pad 2) hold for 8-12 px text
+# the soft look, for such a tile's text blurred in a shrunk screenshot (a 1 px stem split over
+# two columns at whiteness ~120-140, under STROKE_WHITE: the mask drops letters, cuts the line):
+SOFT_WHITE = 120  # lower stroke levels...
+SOFT_HIT = 90
+SOFT_CONTRAST = 80
+#                   ...and the crop drawn from the line box's grey pixels, not the stroke mask.
+BLUR_RATIO = 0.2  # blurred: under this share of the faint stroke pixels (tophat >= 60, whiteness
+#                   >= 110) reach the sharp level (tophat >= 90, whiteness >= 200). Bench: 223
+#                   of 293 labels of shrunk small tiles, 22 of 271 as drawn
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 
 
@@ -64,11 +76,25 @@ def whiteness(bgr: np.ndarray) -> np.ndarray:
     return lo
 
 
-def stroke_mask(white: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray]:
+def stroke_mask(white: np.ndarray, kernel: int, soft: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(strokes: bool, tophat: uint8): thin bright structures of a whiteness image."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel | 1, kernel | 1))
     top = cv2.morphologyEx(white, cv2.MORPH_TOPHAT, k)
-    return (top >= MIN_HIT) & (white >= 150), top
+    if soft:
+        return (top >= SOFT_HIT) & (white >= SOFT_WHITE), top
+    return (top >= MIN_HIT) & (white >= STROKE_WHITE), top
+
+
+def blurred(region: np.ndarray, kernel: int) -> bool:
+    """Whether a label region's text looks blurred (a shrunk screenshot): its bright thin
+    structures are mostly faint, where drawn text reaches near white (see BLUR_RATIO)."""
+    white = whiteness(region)
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel | 1, kernel | 1))
+    top = cv2.morphologyEx(white, cv2.MORPH_TOPHAT, k)
+    faint = int(np.count_nonzero((top >= 60) & (white >= 110)))
+    sharp = int(np.count_nonzero((top >= 90) & (white >= 200)))
+    return faint > 0 and sharp < BLUR_RATIO * faint
 
 
 def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -185,8 +211,10 @@ def _faint_strokes(sub: np.ndarray, k: np.ndarray) -> np.ndarray:
     return lit[faint]
 
 
-def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``."""
+def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
+            soft: bool = False) -> np.ndarray:
+    """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``
+    (``soft``: of all its pixels, for blurred text whose mask misses strokes)."""
     x0, y0, x1, y1 = box
     sub = white[y0:y1, x0:x1].astype(np.float32)
     k = keep[y0:y1, x0:x1]
@@ -195,6 +223,8 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int])
     hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)
+    if soft:
+        near[:] = True
     ink = np.clip((sub - lo) / max(1.0, hi - lo), 0, 1)
     ink[~near] = 0
     grey = (255 - ink * 255).astype(np.uint8)
@@ -225,7 +255,7 @@ def _off_band_ends(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
 
 def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str,
-               mark_gap: float = 0.2) -> LabelCrop:
+               mark_gap: float = 0.2, soft: bool = False) -> LabelCrop:
     body = _off_band_ends(comps, line)
     dots = _ellipsis(comps, body)
     x0 = int(comps[body, 0].min())
@@ -258,11 +288,12 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
-    image = _render(white, keep, box)
+    image = _render(white, keep, box, soft)
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], len(dots) > 0, where)
 
 
-def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
+def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int,
+             contrast: float = MIN_CONTRAST) -> np.ndarray:
     """Which components sit on something much darker than themselves (a label box, a scrim,
     a camera-off fill), unlike whiskers, hair or lights on a bright background."""
     k = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel | 1, kernel | 1))
@@ -270,19 +301,23 @@ def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int) -> np.ndarray:
     ok = np.zeros(len(comps), bool)
     for j, (x, y, bw, bh, _) in enumerate(comps):
         peak = cv2.minMaxLoc(white[y:y + bh, x:x + bw])[1]
-        ok[j] = peak - cv2.mean(bg[y:y + bh, x:x + bw])[0] >= MIN_CONTRAST
+        ok[j] = peak - cv2.mean(bg[y:y + bh, x:x + bw])[0] >= contrast
     return ok
 
 
 def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
-          where: str, mark_gap: float = 0.2) -> LabelCrop | None:
+          where: str, mark_gap: float = 0.2, up: float = 1.0,
+          soft: bool = False) -> LabelCrop | None:
+    if up != 1.0:
+        region = cv2.resize(region, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+        kernel, max_h = int(kernel * up), max_h * up
     white = whiteness(region)
     if where == "centre":  # a flat camera-off fill: plain brightness over it is the text
         mask = white >= max(150.0, float(np.median(white)) + 90)
     else:
-        mask, _ = stroke_mask(white, kernel)
+        mask, _ = stroke_mask(white, kernel, soft)
     labels, ids, comps = _components(mask, kernel)
-    keep = _on_dark(white, comps, kernel)
+    keep = _on_dark(white, comps, kernel, SOFT_CONTRAST if soft else MIN_CONTRAST)
     ids, comps = ids[keep], comps[keep]
     if not len(comps):
         return None
@@ -291,7 +326,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
         return None
     if where == "centre" and not _on_fill(region, mask, comps, line):
         return None  # initials in an avatar circle, not a name
-    return _crop_line(white, labels, ids, comps, line, where, mark_gap)
+    return _crop_line(white, labels, ids, comps, line, where, mark_gap, soft)
 
 
 def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.ndarray) -> bool:
@@ -330,14 +365,19 @@ def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
     return tile_bgr[int(h * 0.25):int(h * 0.75):step, int(w * 0.03):int(w * 0.97):step]
 
 
-def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2) -> LabelCrop | None:
+def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
+               soft: bool | None = None) -> LabelCrop | None:
     """The tile's name label: the small one bottom-left, else (camera off) the centred one.
     ``mark_gap`` (x line height): how far above the letters a mark may float and still be
-    kept (``capture.script_ocr.label_options``: wider for Tamil's pulli)."""
+    kept (``capture.script_ocr.label_options``: wider for Tamil's pulli). ``soft``: the look
+    for blurred text (see SOFT_WHITE) or not; None: ``blurred`` decides, in small tiles."""
     h = tile_bgr.shape[0]
-    found = _find(bottom_region(tile_bgr), max(7, int(h * 0.05)), max(0.2 * h, 28.0), "left",
-                  "bottom", mark_gap)
-    if (found is None or found.mask.sum() < SPILL_PX) and is_flat(tile_bgr):
+    region, kernel = bottom_region(tile_bgr), max(7, int(h * 0.05))
+    if soft is None:  # bench: bigger tiles, and sharp text upscaled, read worse soft
+        soft = h < UP_BELOW and blurred(region, kernel)
+    up = UP if soft else 1.0
+    found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, up, soft)
+    if (found is None or found.mask.sum() < SPILL_PX * up * up) and is_flat(tile_bgr):
         # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
         # hanging into the search region of a small tile (Thai สุ, ญ), not a label
         centre = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
