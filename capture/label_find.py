@@ -43,9 +43,11 @@ SOFT_WHITE = 120  # lower stroke levels...
 SOFT_HIT = 90
 SOFT_CONTRAST = 80
 #                   ...and the crop drawn from the line box's grey pixels, not the stroke mask.
-BLUR_RATIO = 0.2  # blurred: under this share of the faint stroke pixels (tophat >= 60, whiteness
-#                   >= 110) reach the sharp level (tophat >= 90, whiteness >= 200). Bench: 223
-#                   of 293 labels of shrunk small tiles, 22 of 271 as drawn
+BLUR_RATIO = 0.12  # blurred: under this share of the faint stroke pixels (tophat >= 60,
+#                    whiteness >= 110) reach the sharp level (tophat >= 90, whiteness >= 200).
+#                    bench_downscaled --frames 60, names as drawn / shrunk: 0.2 704 / 431,
+#                    0.16 708 / 424, 0.12 714 / 406 (715 / 251 without the soft look): a live
+#                    capture is never shrunk, so nothing may be lost as drawn
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 
 
