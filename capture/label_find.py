@@ -48,6 +48,8 @@ BLUR_RATIO = 0.12  # blurred: under this share of the faint stroke pixels (topha
 #                    bench_downscaled --frames 60, names as drawn / shrunk: 0.2 704 / 431,
 #                    0.16 708 / 424, 0.12 714 / 406 (715 / 251 without the soft look): a live
 #                    capture is never shrunk, so nothing may be lost as drawn
+INNER_INK = 0.35  # x the text's contrast: a part inside the crop this bright is ink (bench
+#                   bench_downscaled names as drawn / shrunk: none 714 / 406, 0.35 721 / 446)
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 
 
@@ -213,6 +215,18 @@ def _faint_strokes(sub: np.ndarray, k: np.ndarray) -> np.ndarray:
     return lit[faint]
 
 
+def _inner_parts(ink: np.ndarray) -> np.ndarray:
+    """Parts of an ink mask that lie wholly inside the crop, off its edge: a letter whose
+    strokes all stayed under the stroke mask's levels (the 1 px stem of an "i" or "l" on a
+    shrunk or compressed screen, smeared over two columns) sits between kept letters.
+    Video reaching into the crop touches its edge and stays out."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    x, y, w, h = (stats[:, i] for i in range(4))
+    inside = (x > 0) & (y > 0) & (x + w < ink.shape[1]) & (y + h < ink.shape[0])
+    inside[0] = False
+    return inside[labels]
+
+
 def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
             soft: bool = False) -> np.ndarray:
     """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``
@@ -225,6 +239,7 @@ def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
     hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)
+    near |= _inner_parts(sub >= lo + INNER_INK * (hi - lo))
     if soft:
         near[:] = True
     ink = np.clip((sub - lo) / max(1.0, hi - lo), 0, 1)
