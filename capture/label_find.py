@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from capture import ellipsis
+
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 LABEL_PX = 56  # ...but keeps its pixel size in small tiles: this many px above the bottom
 #                 are always searched (a small tile's 15 px name with its box and margin
@@ -175,32 +177,6 @@ def best_line(comps: np.ndarray, max_h: float, prefer: str, luma: np.ndarray) ->
     return best
 
 
-def _ellipsis(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Indices of the dots of an ellipsis right after ``line`` (empty if none): 3 small dots
-    of one size in the line's lower half, evenly and closely spaced, near the last letter,
-    and no letter after them."""
-    x1 = (comps[line, 0] + comps[line, 2]).max()
-    y0 = comps[line, 1].min()
-    lh = (comps[line, 1] + comps[line, 3]).max() - y0
-    x, y, bw, bh = comps[:, 0], comps[:, 1], comps[:, 2], comps[:, 3]
-    # on the baseline (Latin fonts) or mid-height (CJK fonts centre "…" in the em box)
-    cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & (bw <= 0.3 * lh)
-                      & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh) & (y + bh <= y0 + 1.1 * lh))[0]
-    cand = cand[np.argsort(x[cand])][:3]
-    none = np.zeros(0, np.int64)
-    if len(cand) < 3 or x[cand[0]] - x1 > 0.4 * lh + 1:
-        return none
-    gaps = np.diff(x[cand]) - bw[cand[:-1]]
-    if (gaps.max() > 0.35 * lh + 1 or gaps.max() - gaps.min() > 1
-            or np.ptp(bw[cand]) > 1 or np.ptp(bh[cand]) > 1):
-        return none
-    end = x[cand[-1]] + bw[cand[-1]]
-    # a letter after it, not a speck, nor video above the label (centred on the line)
-    after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < 0.5 * lh)
-             & (comps[:, 4] >= comps[cand, 4].min()))
-    return none if after.any() else cand
-
-
 def _faint_strokes(sub: np.ndarray, k: np.ndarray) -> np.ndarray:
     """Fainter pixels of the kept glyphs: a 12 px Han glyph's stem lands split over two
     columns at whiteness ~120, under the stroke mask's 150 (王 would read 三). Only parts that
@@ -274,7 +250,7 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str,
                mark_gap: float = 0.2, soft: bool = False) -> LabelCrop:
     body = _off_band_ends(comps, line)
-    dots = _ellipsis(comps, body)
+    dots = ellipsis.dots(comps, body)
     x0 = int(comps[body, 0].min())
     x1 = int((comps[body, 0] + comps[body, 2]).max())
     y0 = int(comps[body, 1].min())
@@ -306,7 +282,9 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
     image = _render(white, keep, box, soft)
-    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], len(dots) > 0, where)
+    cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1),
+                                               float(np.percentile(white[keep], 90)))
+    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where)
 
 
 def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int,

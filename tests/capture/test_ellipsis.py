@@ -1,0 +1,60 @@
+"""A cut name's "…" on shrunk screenshots (capture.ellipsis): the dots blend into the label
+box, so the parts test alone missed it and "Marco R…" read as a whole name "Marco R"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capture import ellipsis
+from capture.label_find import find_label
+from capture.render_apps import AppScene, compress, downscale, render_app
+
+
+@pytest.mark.parametrize(("theme", "seed", "f"), [("light", 748785767, 0.68),
+                                               ("dark", 811237077, 0.6)])
+def test_cut_names_are_seen_cut_on_shrunk_screens(theme: str, seed: int, f: float) -> None:
+    """A 49-tile Teams screen at 150 % on 1366x768, shared shrunk and as JPEG: each label
+    says whether its name was cut, and only the cut ones do. The dots test alone saw 13 of
+    30 (light) and 15 of 28 (dark); with ``faint_dots`` 20 and 22."""
+    image, truth = render_app(AppScene("teams", theme, 49, (1366, 768), 1.5, seed=seed))
+    image, truth = downscale(image, truth, f)
+    image = compress(image, "jpeg", 75)
+    cut = seen = 0
+    for t in truth.tiles:
+        if not t.shown:
+            continue
+        b = t.box
+        crop = find_label(image[b.y:b.y + b.h, b.x:b.x + b.w])
+        truncated = crop is not None and crop.truncated
+        if t.shown.endswith("\u2026"):
+            cut, seen = cut + 1, seen + truncated
+        else:
+            assert not truncated, t.shown
+    assert cut >= 20
+    assert seen >= 0.65 * cut, (seen, cut)
+
+
+def _line(after: str) -> np.ndarray:
+    """A whiteness image: letters 0..40 x 10..22 (12 px line), then ``after`` drawn faint."""
+    white = np.full((34, 80), 60, np.uint8)
+    white[10:22, 2:40:4] = 220  # stems of the letters
+    dots = {"dots": [(44, 45), (48, 49), (52, 53)], "two": [(44, 45), (48, 49)],
+            "colons": [(44, 45), (48, 49), (52, 53)], "none": []}[after]
+    for x0, x1 in dots:
+        white[19:21, x0:x1 + 1] = 130
+        if after == "colons":
+            white[13:15, x0:x1 + 1] = 130  # ":" has a dot above: not an ellipsis
+    return white
+
+
+@pytest.mark.parametrize(("after", "cut"), [("dots", True), ("two", False),
+                                            ("colons", False), ("none", False)])
+def test_faint_dots(after: str, cut: bool) -> None:
+    assert ellipsis.faint_dots(_line(after), (2, 10, 40, 22), 220.0) is cut
+
+
+def test_a_letter_after_the_dots_is_no_ellipsis() -> None:
+    white = _line("dots")
+    white[12:22, 57:59] = 200  # "...l": the dots were a letter's marks, text goes on
+    assert not ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
