@@ -123,11 +123,12 @@ def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float,
     sub[mask > 0] = dark[mask > 0]
 
 
-def _baseline(y: float, anchor: str, runs: list[tuple[str, ImageFont.FreeTypeFont]]) -> float:
+def _baseline(y: float, anchor: str, font: ImageFont.FreeTypeFont,
+              runs: list[tuple[str, ImageFont.FreeTypeFont]]) -> float:
     """The baseline y that PIL's vertical ``anchor`` letter at ``y`` means for ``runs``: "a",
-    "m", "d" from the first font's ascent and descent, "t" and "b" from the ink of all runs
-    (as PIL measures them for one font), "s" is the baseline itself."""
-    ascent, descent = runs[0][1].getmetrics()
+    "m", "d" from ``font``'s (the script font's) ascent and descent, "t" and "b" from the ink
+    of all runs (as PIL measures them for one font), "s" is the baseline itself."""
+    ascent, descent = font.getmetrics()
     boxes = [f.getbbox(run, anchor="ls") for run, f in runs]
     offsets = {"a": ascent, "t": -min(b[1] for b in boxes), "m": (ascent - descent) / 2,
                "s": 0, "b": -max(b[3] for b in boxes), "d": -descent}
@@ -148,10 +149,10 @@ def draw_text(img: np.ndarray, xy: tuple[int, int], text: str, font: ImageFont.F
     pil = Image.fromarray(img)
     d = ImageDraw.Draw(pil)
     runs = _runs(text, font)
-    if len(runs) > 1:  # several fonts: the runs side by side on the first font's baseline
+    if len(runs) > 1:  # several fonts: the runs side by side on one baseline
         width = text_length(text, font)
         x = xy[0] - {"l": 0, "m": width / 2, "r": width}[anchor[0]]
-        base = _baseline(xy[1], anchor, runs)
+        base = _baseline(xy[1], anchor, font, runs)
         for run, f in reversed(runs) if rtl else runs:  # visual order: "…" ends an RTL name
             if shadow:
                 d.text((x + 1, base + 1), run, font=f, fill=(0, 0, 0), anchor="ls")
