@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from capture import synth_draw as sd
-from capture.synth_labels import initials_of, script_font
+from capture.synth_labels import draw_text, fit_text, initials_of, script_font, text_length
+from capture.synth_scripts import SCRIPTS
 
 # skimage.data images whose docstrings say public domain or CC0 (astronaut: NASA, public domain,
 # used only as the fallback face; coffee, chelsea, camera, brick, grass, gravel: CC0; rocket:
@@ -143,15 +144,6 @@ def mic_icon(draw: ImageDraw.ImageDraw, x: int, y: int, px: int) -> int:
     return w
 
 
-def fit_text(name: str, f: ImageFont.FreeTypeFont, max_w: int) -> str:
-    """``name`` cut with "…" so it fits ``max_w`` pixels, as the apps do."""
-    if f.getlength(name) <= max_w:
-        return name
-    while name and f.getlength(name + "…") > max_w:
-        name = name[:-1]
-    return name.rstrip() + "…"
-
-
 def _font(script: str, px: int, heavy: bool = False) -> ImageFont.FreeTypeFont:
     """DejaVu for Latin names (as before), the script's Noto font for the others."""
     if script == "latin":
@@ -163,13 +155,15 @@ def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted:
           script: str = "latin") -> str:
     """Draw the app's bottom-left name label; returns the text shown (maybe cut with "…").
     Zoom: mic icon + white text on a translucent dark rounded box; Meet: white text, no box;
-    Teams: white text in a dark translucent pill."""
+    Teams: white text in a dark translucent pill. Cutting, measuring and drawing go through
+    ``capture.synth_labels`` so a script font's missing glyphs ("…" in Thai, Latin names in a
+    Thai class) fall back to Noto Sans as the apps do, and the returned text is what is drawn."""
     h, w = tile.shape[:2]
     f = _font(script, px)
     pad = max(3, int(4 * scale))
     icon_w = int(px * 0.7) + pad if muted and style == "zoom" else 0
     text = fit_text(name, f, int(w * 0.75) - icon_w - 2 * pad)
-    tw = int(f.getlength(text))
+    tw = int(text_length(text, f))
     bh = px + 2 * pad
     x0 = max(2, int(6 * scale))
     y0 = h - bh - max(2, int(6 * scale))
@@ -181,14 +175,13 @@ def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted:
         ImageDraw.Draw(overlay).rounded_rectangle((x0, y0, x1, y0 + bh), radius=radius,
                                                   fill=(20, 20, 20, 170))
         img = Image.alpha_composite(img.convert("RGBA"), overlay).convert("RGB")
-    draw = ImageDraw.Draw(img)
     tx = x0 + pad
     if icon_w:
-        tx += mic_icon(draw, tx, y0 + pad, px) + pad
-    if style == "meet":  # a soft shadow keeps the white text readable on bright video
-        draw.text((tx + 1, y0 + pad + 1), text, font=f, fill=(0, 0, 0), anchor="lt")
-    draw.text((tx, y0 + pad), text, font=f, fill=(255, 255, 255), anchor="lt")
+        tx += mic_icon(ImageDraw.Draw(img), tx, y0 + pad, px) + pad
     tile[:] = np.asarray(img)
+    # Meet: a soft shadow keeps the white text readable on bright video
+    draw_text(tile, (tx, y0 + pad), text, f, "lt", shadow=style == "meet",
+              rtl=SCRIPTS[script].rtl)
     return text
 
 
@@ -198,17 +191,15 @@ def camera_off(tile: np.ndarray, style: str, fill: tuple[int, int, int], name: s
     """Camera-off card: the name large and bold in the centre, or an initials circle."""
     h, w = tile.shape[:2]
     tile[:] = fill
-    img = Image.fromarray(tile)
-    draw = ImageDraw.Draw(img)
     if big_name:
         f = _font(script, max(12, int(min(h * 0.13, 28 * scale * 1.6))), heavy=True)
-        draw.text((w // 2, h // 2), fit_text(name, f, int(w * 0.9)), font=f,
-                  fill=(240, 240, 240), anchor="mm")
-    else:
-        r = max(10, int(h * 0.2))
-        colour = tuple(int(c) for c in rng.integers(40, 220, 3))
-        draw.ellipse((w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r), fill=colour)
-        ini = sd.initials(name) if script == "latin" else initials_of(name, script)
-        draw.text((w // 2, h // 2), ini, font=_font(script, max(10, int(r * 0.8)), True),
-                  fill=(255, 255, 255), anchor="mm")
+        draw_text(tile, (w // 2, h // 2), fit_text(name, f, int(w * 0.9)), f, "mm",
+                  rtl=SCRIPTS[script].rtl, fill=(240, 240, 240))
+        return
+    r = max(10, int(h * 0.2))
+    colour = tuple(int(c) for c in rng.integers(40, 220, 3))
+    img = Image.fromarray(tile)
+    ImageDraw.Draw(img).ellipse((w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r), fill=colour)
     tile[:] = np.asarray(img)
+    ini = sd.initials(name) if script == "latin" else initials_of(name, script)
+    draw_text(tile, (w // 2, h // 2), ini, _font(script, max(10, int(r * 0.8)), True), "mm")

@@ -123,26 +123,47 @@ def _shade(img: np.ndarray, x0: int, y0: int, x1: int, y1: int, alpha: float,
     sub[mask > 0] = dark[mask > 0]
 
 
-def _text(img: np.ndarray, xy: tuple[int, int], text: str, font: ImageFont.FreeTypeFont,
-          anchor: str, shadow: bool = False, rtl: bool = False) -> None:
-    """White text on the BGR image in place (PIL draws; shaping for Arabic, Indic, Thai)."""
-    pil = Image.fromarray(img[:, :, ::-1])
+def _baseline(y: float, anchor: str, font: ImageFont.FreeTypeFont,
+              runs: list[tuple[str, ImageFont.FreeTypeFont]]) -> float:
+    """The baseline y that PIL's vertical ``anchor`` letter at ``y`` means for ``runs``: "a",
+    "m", "d" from ``font``'s (the script font's) ascent and descent, "t" and "b" from the ink
+    of all runs (as PIL measures them for one font), "s" is the baseline itself."""
+    ascent, descent = font.getmetrics()
+    boxes = [f.getbbox(run, anchor="ls") for run, f in runs]
+    offsets = {"a": ascent, "t": -min(b[1] for b in boxes), "m": (ascent - descent) / 2,
+               "s": 0, "b": -max(b[3] for b in boxes), "d": -descent}
+    if anchor[1] not in offsets:
+        raise ValueError(f"draw_text anchor: expected a vertical letter in {sorted(offsets)}, "
+                         f"got {anchor!r}")
+    return y + offsets[anchor[1]]
+
+
+def draw_text(img: np.ndarray, xy: tuple[int, int], text: str, font: ImageFont.FreeTypeFont,
+              anchor: str, shadow: bool = False, rtl: bool = False,
+              fill: tuple[int, int, int] = (255, 255, 255)) -> None:
+    """Text on ``img`` in place, with the apps' font fallback (PIL draws; shaping for Arabic,
+    Indic, Thai). Why not plain ``ImageDraw.text``: a script font lacks "…" or Latin letters
+    (Noto Sans Thai), which would come out as missing-glyph boxes. ``fill`` is in ``img``'s own
+    channel order (BGR or RGB); ``shadow`` adds a black copy 1 px down-right first. Shared by
+    the label renderer here and the gallery renderer (``capture.render_content``)."""
+    pil = Image.fromarray(img)
     d = ImageDraw.Draw(pil)
     runs = _runs(text, font)
-    if len(runs) > 1:  # several fonts: the runs side by side on the first font's baseline
-        ascent, descent = font.getmetrics()
-        x = xy[0] - (text_length(text, font) / 2 if anchor[0] == "m" else 0)
-        base = xy[1] + (ascent - descent) / 2
+    if len(runs) > 1:  # several fonts: the runs side by side on one baseline
+        width = text_length(text, font)
+        x = xy[0] - {"l": 0, "m": width / 2, "r": width}[anchor[0]]
+        base = _baseline(xy[1], anchor, font, runs)
         for run, f in reversed(runs) if rtl else runs:  # visual order: "…" ends an RTL name
             if shadow:
                 d.text((x + 1, base + 1), run, font=f, fill=(0, 0, 0), anchor="ls")
-            d.text((x, base), run, font=f, fill=(255, 255, 255), anchor="ls")
+            d.text((x, base), run, font=f, fill=fill, anchor="ls")
             x += f.getlength(run)
-    else:
+    elif runs:  # one font: the script's own, or only the fallback (a lone "…")
+        f = runs[0][1]
         if shadow:
-            d.text((xy[0] + 1, xy[1] + 1), text, font=font, fill=(0, 0, 0), anchor=anchor)
-        d.text(xy, text, font=font, fill=(255, 255, 255), anchor=anchor)
-    img[:] = np.asarray(pil)[:, :, ::-1]
+            d.text((xy[0] + 1, xy[1] + 1), text, font=f, fill=(0, 0, 0), anchor=anchor)
+        d.text(xy, text, font=f, fill=fill, anchor=anchor)
+    img[:] = np.asarray(pil)
 
 
 def initials_of(name: str, script: str) -> str:
@@ -178,7 +199,7 @@ def draw_label(tile_bgr: np.ndarray, name: str, style: str, font_px: int,
     if kind == "camera_off":
         big = script_font(script, max(font_px + 4, int(h * 0.11)), True, font_variant)
         shown = fit_text(name, big, int(w * 0.86))
-        _text(tile_bgr, (w // 2, h // 2), shown, big, "mm", rtl=SCRIPTS[script].rtl)
+        draw_text(tile_bgr, (w // 2, h // 2), shown, big, "mm", rtl=SCRIPTS[script].rtl)
         if mic and style == "zoom":
             mic_icon(tile_bgr, int(6 * scale), h - int(22 * scale), int(14 * scale))
         return shown
@@ -186,7 +207,7 @@ def draw_label(tile_bgr: np.ndarray, name: str, style: str, font_px: int,
         r = int(h * 0.2)
         cv2.circle(tile_bgr, (w // 2, h // 2), r, avatar_bgr, -1, cv2.LINE_AA)
         ini = script_font(script, max(10, int(r * 0.8)), False, font_variant)
-        _text(tile_bgr, (w // 2, h // 2), initials_of(name, script), ini, "mm")
+        draw_text(tile_bgr, (w // 2, h // 2), initials_of(name, script), ini, "mm")
     font = script_font(script, font_px, False, font_variant)
     return _small_label(tile_bgr, name, style, font, mic and style != "meet", scale,
                         SCRIPTS[script].rtl)
@@ -218,7 +239,7 @@ def _small_label(img: np.ndarray, name: str, style: str, font: ImageFont.FreeTyp
         img[max(0, y0 - box_h):h] = (band * ramp).astype(np.uint8)
     if mic:
         mic_icon(img, x0 + pad, y0 + (box_h - icon) // 2, icon)
-    _text(img, (x0 + pad + icon + gap, y0 + box_h // 2), shown, font, "lm",
+    draw_text(img, (x0 + pad + icon + gap, y0 + box_h // 2), shown, font, "lm",
           shadow=style == "meet", rtl=rtl)
     return shown
 

@@ -124,3 +124,46 @@ def test_a_class_in_another_script() -> None:
     assert sum(n in SCRIPTS["hangul"].names for n in names) >= 15
     with pytest.raises(ValueError, match="script: expected one of"):
         AppScene(script="klingon")
+
+
+def _last_glyph_ink_height(strip: np.ndarray, px: int) -> int:
+    """Ink height (rows) in the rightmost 0.4 em of the white text in ``strip``: the last dot
+    of a "…" is ~2 px tall, a missing-glyph box is as tall as the letters."""
+    ink = strip.min(axis=2) > 160
+    cols = np.flatnonzero(ink.any(axis=0))
+    assert cols.size, "no label text drawn"
+    rows = np.flatnonzero(ink[:, max(0, cols[-1] - int(px * 0.4)):cols[-1] + 1].any(axis=1))
+    return int(rows[-1] - rows[0] + 1)
+
+
+@pytest.mark.parametrize(("seed", "thai_cut"), [(2, True), (0, False)])
+def test_a_thai_class_cuts_names_with_a_real_ellipsis(seed: int, thai_cut: bool) -> None:
+    """Noto Sans Thai UI has no "…" and no Latin letters: the renderer falls back to Noto Sans
+    for them (as the apps do), so a cut name ends in three dots, not a missing-glyph box, and
+    the truth's ``shown`` is the text drawn. Camera-off cards keep the label strip flat."""
+    scene = AppScene("zoom", "dark", 49, (1280, 720), script="thai", camera_off=1.0, seed=seed)
+    image, truth = render_app(scene)
+    cut = [t for t in truth.tiles if t.shown.endswith("…")]
+    assert cut and any(not t.shown[:-1].isascii() for t in cut) == thai_cut, [t.shown for t in cut]
+    for t in cut:
+        b = t.box
+        strip = image[b.y + int(b.h * 0.72):b.y + b.h, b.x:b.x + b.w]
+        assert _last_glyph_ink_height(strip, t.name_px) <= 0.3 * t.name_px, t.shown
+
+
+def test_draw_text_anchors_mixed_fonts_like_pil() -> None:
+    """Text in two fonts (Thai + the fallback's "…") sits where PIL puts one font's text: ink top
+    at y for "lt", centred on x for "mm"."""
+    from capture.synth_labels import draw_text, script_font, text_length
+
+    font = script_font("thai", 16)
+    for anchor, xy in (("lt", (4, 10)), ("mm", (60, 20))):
+        img = np.zeros((40, 120, 3), np.uint8)
+        draw_text(img, xy, "สมชาย…", font, anchor)
+        rows = np.flatnonzero(img.max(axis=(1, 2)) > 100)
+        cols = np.flatnonzero(img.max(axis=(0, 2)) > 100)
+        if anchor == "lt":
+            assert abs(rows[0] - xy[1]) <= 1 and abs(cols[0] - xy[0]) <= 2, (rows[0], cols[0])
+        else:
+            mid = (cols[0] + cols[-1]) / 2
+            assert abs(mid - xy[0]) <= 2 and cols[-1] - cols[0] <= text_length("สมชาย…", font)
