@@ -372,6 +372,9 @@ def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
         soft = h < UP_BELOW and blurred(region, kernel)
     up = UP if soft else 1.0
     found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, up, soft)
+    if found is None and not soft and h < UP_BELOW:  # light themes fool ``blurred``: the bright
+        #  UI around a dark label box has sharp edges, while the shrunk name in it is faint
+        found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, UP, True)
     if (found is None or found.mask.sum() < SPILL_PX * up * up) and is_flat(tile_bgr):
         # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
         # hanging into the search region of a small tile (Thai สุ, ญ), not a label
