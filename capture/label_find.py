@@ -18,23 +18,19 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from capture import ellipsis
+from capture import ellipsis, label_render
 
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 LABEL_PX = 56  # ...but keeps its pixel size in small tiles: this many px above the bottom
 #                 are always searched (a small tile's 15 px name with its box and margin
 #                 takes ~36 px at 150 % scaling, ~43 px at 200 %)
 BOTTOM_RIGHT = 0.9  # ...and starts in its left part
-TARGET_H = 34.0  # px: the line height tesseract reads best
-BORDER = 0.2  # white margin around the line, x TARGET_H (1/3 read worse: bench CJK, Hangul -3..9 %)
 MIN_HIT = 90  # tophat level that counts as a text stroke
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
 MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, specks)
 MAX_PARTS = 300  # bright parts considered in one search region
 MAX_SEEDS = 40  # biggest parts tried as the start of the name's line
 BELOW = 0.8  # x line height: Thai sara u/uu hang this far below a line of x-height letters
-WEAK_WHITE = 115  # fainter stroke pixels, drawn when they touch a kept stroke...
-FAINT_MAX = 1.6  # ...and add at most 60 % to its part
 SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
 STROKE_WHITE = 150  # whiteness a stroke pixel reaches
 UP_BELOW = 200  # px: a tile shorter than this has its label region upscaled x UP first, so the
@@ -50,8 +46,8 @@ BLUR_RATIO = 0.12  # blurred: under this share of the faint stroke pixels (topha
 #                    bench_downscaled --frames 60, names as drawn / shrunk: 0.2 704 / 431,
 #                    0.16 708 / 424, 0.12 714 / 406 (715 / 251 without the soft look): a live
 #                    capture is never shrunk, so nothing may be lost as drawn
-INNER_INK = 0.35  # x the text's contrast: a part inside the crop this bright is ink (bench
-#                   bench_downscaled names as drawn / shrunk: none 714 / 406, 0.35 721 / 446)
+WIDER = 1.4  # x the sharp look's line width: a soft look this much wider found dropped words
+#             (bench_downscaled names shrunk: 467 -> 502 of 861, as drawn 721 -> 720)
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 
 
@@ -177,56 +173,6 @@ def best_line(comps: np.ndarray, max_h: float, prefer: str, luma: np.ndarray) ->
     return best
 
 
-def _faint_strokes(sub: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """Fainter pixels of the kept glyphs: a 12 px Han glyph's stem lands split over two
-    columns at whiteness ~120, under the stroke mask's 150 (王 would read 三). Only parts that
-    stay small next to the strokes they touch and off the crop's edge: not bright video."""
-    n, faint, stats, _ = cv2.connectedComponentsWithStats((sub >= WEAK_WHITE).astype(np.uint8),
-                                                          connectivity=8)
-    strong = np.bincount(faint[k], minlength=n)
-    x, y, w, h, area = (stats[:, i] for i in range(5))
-    inside = (x > 0) & (y > 0) & (x + w < sub.shape[1]) & (y + h < sub.shape[0])
-    lit = inside & (strong > 0) & (area <= FAINT_MAX * strong)
-    lit[0] = False
-    return lit[faint]
-
-
-def _inner_parts(ink: np.ndarray) -> np.ndarray:
-    """Parts of an ink mask that lie wholly inside the crop, off its edge: a letter whose
-    strokes all stayed under the stroke mask's levels (the 1 px stem of an "i" or "l" on a
-    shrunk or compressed screen, smeared over two columns) sits between kept letters.
-    Video reaching into the crop touches its edge and stays out."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    x, y, w, h = (stats[:, i] for i in range(4))
-    inside = (x > 0) & (y > 0) & (x + w < ink.shape[1]) & (y + h < ink.shape[0])
-    inside[0] = False
-    return inside[labels]
-
-
-def _render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
-            soft: bool = False) -> np.ndarray:
-    """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``
-    (``soft``: of all its pixels, for blurred text whose mask misses strokes)."""
-    x0, y0, x1, y1 = box
-    sub = white[y0:y1, x0:x1].astype(np.float32)
-    k = keep[y0:y1, x0:x1]
-    near = cv2.dilate(k.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    near |= _faint_strokes(sub, k)
-    hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
-    lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
-    lo = min(lo, hi - 40)
-    near |= _inner_parts(sub >= lo + INNER_INK * (hi - lo))
-    if soft:
-        near[:] = True
-    ink = np.clip((sub - lo) / max(1.0, hi - lo), 0, 1)
-    ink[~near] = 0
-    grey = (255 - ink * 255).astype(np.uint8)
-    scale = float(np.clip(TARGET_H / max(1, y1 - y0), 0.3, 6.0))
-    grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    b = int(TARGET_H * BORDER)
-    return cv2.copyMakeBorder(grey, b, b, b, b, cv2.BORDER_CONSTANT, value=255)
-
-
 def _off_band_ends(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
     """``line`` without parts wholly above or below its letters' band that lie past either
     end of the letters: video streaks next to a label box, not text (marks and dots inside
@@ -281,7 +227,7 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
-    image = _render(white, keep, box, soft)
+    image = label_render.render(white, keep, box, soft)
     cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1),
                                                float(np.percentile(white[keep], 90)))
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where)
@@ -360,22 +306,40 @@ def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
     return tile_bgr[int(h * 0.25):int(h * 0.75):step, int(w * 0.03):int(w * 0.97):step]
 
 
+def _wider(sharp: LabelCrop | None, soft: LabelCrop | None) -> LabelCrop | None:
+    """The soft look's line where the sharp look found none, or a much shorter one: on a
+    shrunk screen the sharp look drops faint words ("Lucas Martin" over bright video read
+    "Lucas"), while light themes fool ``blurred`` (the UI around a dark label box is sharp)."""
+    if sharp is None or soft is None:
+        return sharp or soft
+    return soft if soft.mask.shape[1] / UP > WIDER * sharp.mask.shape[1] else sharp
+
+
 def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
                soft: bool | None = None) -> LabelCrop | None:
     """The tile's name label: the small one bottom-left, else (camera off) the centred one.
     ``mark_gap`` (x line height): how far above the letters a mark may float and still be
     kept (``capture.script_ocr.label_options``: wider for Tamil's pulli). ``soft``: the look
-    for blurred text (see SOFT_WHITE) or not; None: ``blurred`` decides, in small tiles."""
+    for blurred text (see SOFT_WHITE) or not; None: decided in small tiles (``blurred``, else
+    both looks and ``_wider``), sharp in big ones (upscaled sharp text reads worse soft)."""
     h = tile_bgr.shape[0]
     region, kernel = bottom_region(tile_bgr), max(7, int(h * 0.05))
-    if soft is None:  # bench: bigger tiles, and sharp text upscaled, read worse soft
-        soft = h < UP_BELOW and blurred(region, kernel)
-    up = UP if soft else 1.0
-    found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, up, soft)
-    if found is None and not soft and h < UP_BELOW:  # light themes fool ``blurred``: the bright
-        #  UI around a dark label box has sharp edges, while the shrunk name in it is faint
-        found = _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap, UP, True)
-    if (found is None or found.mask.sum() < SPILL_PX * up * up) and is_flat(tile_bgr):
+
+    def look(soft_look: bool) -> LabelCrop | None:
+        return _find(region, kernel, max(0.2 * h, 28.0), "left", "bottom", mark_gap,
+                     UP if soft_look else 1.0, soft_look)
+
+    if soft is not None or h >= UP_BELOW:
+        soft = bool(soft)
+        found = look(soft)
+    elif blurred(region, kernel):
+        soft, found = True, look(True)
+    else:
+        wide = look(True)
+        found = _wider(look(False), wide)
+        soft = found is not None and found is wide
+    if (found is None or found.mask.sum() < SPILL_PX * (UP if soft else 1.0) ** 2) \
+            and is_flat(tile_bgr):
         # a few bottom pixels on a camera-off tile may be a vowel of the big centred name
         # hanging into the search region of a small tile (Thai สุ, ญ), not a label
         centre = _find(centre_region(tile_bgr), max(15, int(h * 0.12)), 0.3 * h, "centre",
