@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 from capture.grid import GridDetector
 from capture.names import NameReader, normalize_name
-from capture.render_apps import AppScene, compress, render_app
+from capture.render_apps import AppScene, AppTruth, compress, downscale, render_app
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
                                 reason="tesseract is not installed (tesseract-ocr)")
@@ -48,6 +49,18 @@ def test_names_of_a_korean_class() -> None:
     assert _exact_share(scene, "jpeg", "kor+eng") >= 0.8
 
 
+def _read_shrunk(image: np.ndarray, truth: AppTruth, f: float, lang: str | None = None) -> int:
+    """Names read exactly on the screen shrunk x ``f``, in the tiles found (IoU >= 0.7)."""
+    image, truth = downscale(image, truth, f)
+    grid = NameReader(lang).read(GridDetector().detect(compress(image, "png", 75)))
+    ok = 0
+    for want in truth.tiles:
+        tile = max(grid.tiles, key=lambda t: want.box.iou(t.box), default=None)
+        if want.shown and tile is not None and want.box.iou(tile.box) >= 0.7:
+            ok += normalize_name(tile.name) == normalize_name(want.shown)
+    return ok
+
+
 @pytest.mark.parametrize(("script", "lang"), [("latin", None), ("hangul", "kor+eng")])
 def test_names_on_a_shrunk_screenshot(script: str, lang: str | None) -> None:
     """A 1080p 25-tile Zoom screen shared as a 1170x658 screenshot (area-averaged, as web
@@ -55,20 +68,11 @@ def test_names_on_a_shrunk_screenshot(script: str, lang: str | None) -> None:
     Names read exactly in the tiles found (IoU >= 0.7: 12 Latin, 15 Hangul labels): main read
     0 and 0, the soft look of ``capture.label_find`` 10 and 9."""
     from capture.names import installed_languages
-    from capture.render_apps import downscale
-
     if lang and not set(lang.split("+")) <= installed_languages():
         pytest.skip(f"tesseract packs {lang} missing (scripts/setup.sh installs them)")
     kw = {"script": script} if script != "latin" else {}
     image, truth = render_app(AppScene("zoom", "dark", 25, (1920, 1080), 1.0, seed=3, **kw))
-    image, truth = downscale(image, truth, 0.61)
-    grid = NameReader(lang).read(GridDetector().detect(compress(image, "png", 75)))
-    ok = 0
-    for want in truth.tiles:
-        tile = max(grid.tiles, key=lambda t: want.box.iou(t.box), default=None)
-        if want.shown and tile is not None and want.box.iou(tile.box) >= 0.7:
-            ok += normalize_name(tile.name) == normalize_name(want.shown)
-    assert ok >= 6
+    assert _read_shrunk(image, truth, 0.61, lang) >= 6
 
 
 @pytest.mark.parametrize("style", ["teams", "zoom"])
@@ -77,14 +81,5 @@ def test_names_on_a_shrunk_light_screenshot(style: str) -> None:
     looks sharp, so ``label_find.blurred`` says no, and the sharp look drops faint words or
     whole names. Both looks and the wider line (``label_find._wider``): Teams 4 -> 8, Zoom
     5 -> 9 of the 20 labels in tiles found."""
-    from capture.render_apps import downscale
-
     image, truth = render_app(AppScene(style, "light", 25, (1920, 1080), 1.0, seed=4))
-    image, truth = downscale(image, truth, 0.62)
-    grid = NameReader().read(GridDetector().detect(compress(image, "png", 75)))
-    ok = 0
-    for want in truth.tiles:
-        tile = max(grid.tiles, key=lambda t: want.box.iou(t.box), default=None)
-        if want.shown and tile is not None and want.box.iou(tile.box) >= 0.7:
-            ok += normalize_name(tile.name) == normalize_name(want.shown)
-    assert ok >= 7
+    assert _read_shrunk(image, truth, 0.62) >= 7
