@@ -54,12 +54,14 @@ SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (
 @dataclass(frozen=True, slots=True)
 class LabelCrop:
     """One label: ``image`` dark-on-light grey for OCR, ``mask`` its strokes (for caching),
-    ``truncated`` when an ellipsis was cut off, ``where`` "bottom" or "centre"."""
+    ``truncated`` when an ellipsis was cut off, ``where`` "bottom" or "centre", ``soft``
+    whether the soft look found it (a reader's hint for the next frame: ``find_label(soft=)``)."""
 
     image: np.ndarray
     mask: np.ndarray
     truncated: bool
     where: str
+    soft: bool = False
 
     def __post_init__(self) -> None:
         if self.image.ndim != 2 or self.image.dtype != np.uint8:
@@ -230,7 +232,7 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     image = label_render.render(white, keep, box, soft)
     cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1),
                                                float(np.percentile(white[keep], 90)))
-    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where)
+    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where, soft)
 
 
 def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int,
