@@ -12,6 +12,7 @@ keeps the Latin read; ``capture.names.read_labels`` also wants the higher confid
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 VIETNAMESE_PACK = "Vietnamese"
@@ -20,6 +21,9 @@ LATIN_PACKS = frozenset({"Latin", "eng"})  # packs whose reads the Vietnamese lo
 _VOWEL_MARKS = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook, dot
 _ONLY_VIETNAMESE = frozenset("\u031b\u0309\u0323")  # horn, hook above, dot below
+# one Vietnamese syllable, marks stripped: initial consonant(s), 1-3 vowels, a final consonant
+_SYLLABLE = re.compile(r"(ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdđghklmnpqrstvx])?[aeiouy]{1,3}"
+                       r"(ch|ng|nh|[cmnpt])?")
 
 
 def _parts(ch: str) -> tuple[str, list[str]]:
@@ -77,15 +81,27 @@ def _mark_fix(latin: str, other: str) -> bool:
     return all(map(_marked, latin)) and all(map(_only_vietnamese, other))
 
 
+def _in_syllable(text: str, j0: int, j1: int) -> bool:
+    """Whether ``text[j0:j1]`` lies in a word that can be one Vietnamese syllable ("Nguyễn",
+    "Phạm"; not "Tomás", "Noah", "Kenji"): on blurred text the Vietnamese pack puts hooks and
+    dots on names of other languages ("Tomảs", "Noạh"), and Vietnamese writes every syllable
+    as its own word."""
+    start = max(text.rfind(" ", 0, j0) + 1, 0)
+    end = text.find(" ", j1)
+    word = skeleton(text[start:end if end >= 0 else len(text)]).lower()
+    return _SYLLABLE.fullmatch(word) is not None
+
+
 def mark_fixes(first: str, other: str) -> str | None:
     """``first`` (the Latin read) with the Vietnamese letters of ``other`` (a Vietnamese-pack
-    read) put where it had marked ones, each changed stretch a ``_mark_fix``; every other
-    difference keeps the Latin read (a speck the other look saw, "Ł" it reads "t").
-    None unless one fix gives a letter only Vietnamese writes."""
+    read) put where it had marked ones, each changed stretch a ``_mark_fix`` inside a word that
+    can be a Vietnamese syllable; every other difference keeps the Latin read (a speck the
+    other look saw, "Ł" it reads "t"). None unless one fix gives a letter only Vietnamese
+    writes."""
     a, b = unicodedata.normalize("NFC", first), unicodedata.normalize("NFC", other)
     out, pos, special = [], 0, False
     for _, i0, i1, j0, j1 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if a[i0:i1] != b[j0:j1] and _mark_fix(a[i0:i1], b[j0:j1]):
+        if a[i0:i1] != b[j0:j1] and _mark_fix(a[i0:i1], b[j0:j1]) and _in_syllable(b, j0, j1):
             out += [a[pos:i0], b[j0:j1]]
             pos = i1
             special |= any(map(_only_vietnamese, b[j0:j1]))
