@@ -49,6 +49,10 @@ BLUR_RATIO = 0.12  # blurred: under this share of the faint stroke pixels (topha
 WIDER = 1.4  # x the sharp look's line width: a soft look this much wider found dropped words
 #             (bench_downscaled names shrunk: 467 -> 502 of 861, as drawn 721 -> 720)
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
+EDGE_PX = 2  # px (x UP when upscaled): a part this close to the tile's left or bottom edge is
+#              the tile's border (a strip of bright video between the edge and a label box's
+#              rounded end read "I", "f" or "[" before the name), never a letter: the apps
+#              inset labels 6 px or more (bench_downscaled names shrunk +3 of 861)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +105,16 @@ def blurred(region: np.ndarray, kernel: int) -> bool:
     return faint > 0 and sharp < BLUR_RATIO * faint
 
 
-def _components(mask: np.ndarray, kernel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _components(mask: np.ndarray, kernel: int, tile_edge: int = 0
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(labels image, label ids, stats rows x, y, w, h, area) of plausible glyph parts: not
-    touching the region's edge, not a solid bright patch (thicker than any stroke: a short
-    bar such as the left leg of Hebrew he is solid too, but thin)."""
+    touching the region's edge (nor within ``tile_edge`` px of its left and bottom sides, where
+    they are the tile's), not a solid bright patch (thicker than any stroke: a short bar such
+    as the left leg of Hebrew he is solid too, but thin)."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     h, w = mask.shape
     x, y, bw, bh, area = (stats[:, i].astype(np.int64) for i in range(5))
-    edge = (x == 0) | (y == 0) | (x + bw >= w) | (y + bh >= h)
+    edge = (x <= tile_edge) | (y == 0) | (x + bw >= w) | (y + bh >= h - tile_edge)
     thick = np.minimum(bw, bh)
     solid = ((area > 0.8 * bw * bh) & (thick > max(6.0, 0.6 * kernel))
              & (thick > 0.35 * np.maximum(bw, bh)))
@@ -259,7 +265,7 @@ def _find(region: np.ndarray, kernel: int, max_h: float, prefer: str,
         mask = white >= max(150.0, float(np.median(white)) + 90)
     else:
         mask, _ = stroke_mask(white, kernel, soft)
-    labels, ids, comps = _components(mask, kernel)
+    labels, ids, comps = _components(mask, kernel, round(EDGE_PX * up) if where == "bottom" else 0)
     keep = _on_dark(white, comps, kernel, SOFT_CONTRAST if soft else MIN_CONTRAST)
     ids, comps = ids[keep], comps[keep]
     if not len(comps):

@@ -89,3 +89,32 @@ def test_signature_of_a_label_strip_256_px_or_wider_does_not_raise() -> None:
     wide[10:30, 20:400] = True
     assert _signature(wide) != _signature(wide[:, :800])
     assert len(_signature(np.ones((300, 2560), bool))) == 12
+
+
+def _strip_tile(name: str, h: int = 72, px: int = 11) -> Tile:
+    """A Teams-like pill 3 px from the tile's left edge on a bright wall: between the edge
+    (the gutter's dark last column) and the pill's rounded end, a 2 px strip of video."""
+    from PIL import Image, ImageDraw
+
+    from capture.synth_draw import font
+
+    w = h * 16 // 9
+    rng = np.random.default_rng(1)
+    img = np.clip(rng.normal(212, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+    img[:, 0] = 28
+    pil = Image.fromarray(img)
+    d = ImageDraw.Draw(pil)
+    f = font(px)
+    y0 = h - px - 10
+    d.rounded_rectangle((3, y0, 3 + d.textlength(name, font=f) + 10, h - 3),
+                        radius=(h - 3 - y0) // 2, fill=(32, 32, 32))
+    d.text((8, y0 + 3), name, font=f, fill=(255, 255, 255))
+    return Tile(Box(0, 0, w, h), 0, np.asarray(pil)[:, :, ::-1].copy())
+
+
+@needs_tesseract
+def test_a_strip_of_video_at_the_tile_edge_is_not_a_letter() -> None:
+    """The strip between the tile's edge and a label box's rounded end is thin and bright, like
+    a stroke, and 1 px off the edge: it read "[Hannah Becker" (label_find.EDGE_PX)."""
+    names = ["Hannah Becker", "Liam O'Brien", "Yusuf Demir"]
+    assert NameReader().read_tiles([_strip_tile(n) for n in names]) == names
