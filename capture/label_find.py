@@ -200,11 +200,47 @@ def _off_band_ends(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
     return line[~outside]
 
 
+def _broken_ends(comps: np.ndarray, body: np.ndarray, dots: np.ndarray) -> np.ndarray:
+    """``body`` with a broken letter at either end: on a shrunk screen a faint "s" or "l" next
+    to a label box's rounded end keeps only 1 px scraps above the stroke mask's levels, too
+    small to chain into the line ("Léa Dubois" read "Léa Duboi"). Scraps within one letter's
+    width right past an end, inside the line's band, spanning most of its height, are that
+    letter (an ellipsis's dots lie side by side on the baseline); a whole letter after it
+    then follows ("Lovelace": a broken "c" cut off the "e")."""
+    for _ in range(2):
+        x0 = comps[body, 0].min()
+        x1 = (comps[body, 0] + comps[body, 2]).max()
+        y0 = comps[body, 1].min()
+        y1 = (comps[body, 1] + comps[body, 3]).max()
+        lh = y1 - y0
+        x, y, bw, bh = (comps[:, i] for i in range(4))
+        free = np.ones(len(comps), bool)
+        free[body] = free[dots] = False
+        free &= (y >= y0 - 1) & (y + bh <= y1 + 1) & (bw <= 0.8 * lh)
+        grown = body
+        for after in (True, False):
+            near = free & ((x >= x1) & (x <= x1 + 0.5 * lh) if after
+                           else (x + bw <= x0) & (x + bw >= x0 - 0.5 * lh))
+            if not near.any():
+                continue
+            j = np.nonzero(near)[0]
+            first = j[np.argmin(x[j])] if after else j[np.argmax(x[j] + bw[j])]
+            col = j[(x[j] <= x[first] + 0.6 * lh) if after  # one letter's width
+                    else (x[j] + bw[j] >= x[first] + bw[first] - 0.6 * lh)]
+            if (y[col] + bh[col]).max() - y[col].min() >= 0.6 * lh:
+                grown = np.union1d(grown, col)
+        if len(grown) == len(body):
+            break
+        body = grown
+    return body
+
+
 def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str,
                mark_gap: float = 0.2, soft: bool = False) -> LabelCrop:
     body = _off_band_ends(comps, line)
     dots = ellipsis.dots(comps, body)
+    body = _broken_ends(comps, body, dots)
     x0 = int(comps[body, 0].min())
     x1 = int((comps[body, 0] + comps[body, 2]).max())
     y0 = int(comps[body, 1].min())

@@ -58,3 +58,17 @@ def test_a_letter_after_the_dots_is_no_ellipsis() -> None:
     white = _line("dots")
     white[12:22, 57:59] = 200  # "...l": the dots were a letter's marks, text goes on
     assert not ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
+
+
+def test_scraps_of_a_broken_last_letter_join_the_line_but_dots_do_not() -> None:
+    """Parts of "Léa Dubois" at ×0.55 (rows x, y, w, h, area): the faint "s" kept only two
+    1 px scraps, which read "Léa Duboi" before ``label_find._broken_ends``."""
+    from capture.label_find import _broken_ends
+
+    letters = [[18, 38, 4, 5, 14], [24, 38, 4, 5, 15], [33, 36, 6, 7, 21], [40, 38, 5, 5, 12],
+               [47, 36, 5, 7, 17], [53, 38, 5, 5, 13], [59, 38, 1, 5, 5]]
+    body = np.arange(len(letters))
+    scraps = np.array(letters + [[62, 38, 3, 1, 3], [62, 42, 3, 1, 3]])
+    assert _broken_ends(scraps, body, np.zeros(0, np.int64)).tolist() == list(range(9))
+    dots = np.array(letters + [[61, 42, 1, 1, 1], [63, 42, 1, 1, 1], [65, 42, 1, 1, 1]])
+    assert _broken_ends(dots, body, np.zeros(0, np.int64)).tolist() == list(range(7))
