@@ -6,7 +6,8 @@ one size and evenly spaced (``dots``). On a shrunk or compressed screenshot a 1.
 blends into the label box: one or two of them fall under the mask's levels and the dots test
 sees none, so "Marco R…" read as "Marco R" (bench_downscaled: 23 of 79 cut names lost their
 "…"). ``faint_dots`` then looks at the brightness just after the last letter: three evenly
-spaced bright runs at the baseline, nothing above them, no letter after them.
+spaced bright runs at the baseline (or mid-height, CJK), nothing above (or around) them, no
+letter after them.
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def _runs(lit: np.ndarray) -> list[tuple[int, int]]:
 def faint_dots(white: np.ndarray, box: tuple[int, int, int, int], ink: float) -> bool:
     """Whether three faint dots follow a text line. ``white``: the whiteness image, ``box``:
     the line's letters (x0, y0, x1, y1), ``ink``: the letters' whiteness (their bright
-    strokes). Only Latin-like dots on the baseline: a CJK "…" at mid-height is left to
-    ``dots``, which finds it on any screen where the glyphs themselves are readable."""
+    strokes). The dots sit on the baseline (Latin fonts) or at mid-height (CJK fonts centre
+    "…": a shrunk Korean "박서준(20…" lost its dots to the mask as Latin names did)."""
     x0, y0, x1, y1 = box
     lh = y1 - y0
     w = int(1.6 * lh) + 3
@@ -61,10 +62,18 @@ def faint_dots(white: np.ndarray, box: tuple[int, int, int, int], ink: float) ->
     if lh < 5 or band.shape[1] < 0.8 * lh:
         return False
     bg = float(np.median(band))
-    level = bg + FAINT_INK * max(40.0, ink - bg)
-    lower = (band[int(0.55 * lh):] >= level).any(axis=0)
-    upper = (band[:int(0.4 * lh)] >= level).any(axis=0)
-    runs = [r for r in _runs(lower) if r[0] > 0]  # not the last letter's blurred edge
+    lit = band >= bg + FAINT_INK * max(40.0, ink - bg)
+    rows = lambda r0, r1=None: lit[r0:r1].any(axis=0)  # noqa: E731 (columns lit in rows r0:r1)
+    return (_three_dots(rows(int(0.55 * lh)), rows(0, int(0.4 * lh)), lh)
+            or _three_dots(rows(int(0.3 * lh), int(0.7 * lh) + 1),
+                           rows(0, int(0.2 * lh) + 1) | rows(int(0.85 * lh)), lh))
+
+
+def _three_dots(row: np.ndarray, clear: np.ndarray, lh: int) -> bool:
+    """Three evenly spaced small runs in ``row`` (columns lit in the dots' rows) close after
+    the last letter, with nothing lit in ``clear`` (the rows above or around them) over
+    their span, and no letter right after them."""
+    runs = [r for r in _runs(row) if r[0] > 0]  # not the last letter's blurred edge
     if len(runs) < 3 or runs[0][0] > 0.4 * lh + 1:
         return False
     first = runs[:3]
@@ -72,6 +81,6 @@ def faint_dots(white: np.ndarray, box: tuple[int, int, int, int], ink: float) ->
     gaps = [first[i + 1][0] - first[i][1] for i in range(2)]
     end = first[2][1]
     if (max(widths) > 0.3 * lh + 1 or max(gaps) > 0.4 * lh + 1 or abs(gaps[0] - gaps[1]) > 1
-            or upper[first[0][0]:end].any()):
+            or clear[first[0][0]:end].any()):
         return False
     return not (len(runs) > 3 and runs[3][0] <= end + 0.6 * lh)

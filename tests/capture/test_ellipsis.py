@@ -40,16 +40,21 @@ def _line(after: str) -> np.ndarray:
     white = np.full((34, 80), 60, np.uint8)
     white[10:22, 2:40:4] = 220  # stems of the letters
     dots = {"dots": [(44, 45), (48, 49), (52, 53)], "two": [(44, 45), (48, 49)],
-            "colons": [(44, 45), (48, 49), (52, 53)], "none": []}[after]
+            "colons": [(44, 45), (48, 49), (52, 53)], "none": []}.get(after, [(44, 45), (48, 49),
+                                                                          (52, 53)])
     for x0, x1 in dots:
-        white[19:21, x0:x1 + 1] = 130
+        rows = {"mid": (14, 16), "mid-bar": (14, 16)}.get(after, (19, 21))  # CJK: mid-height
+        white[rows[0]:rows[1], x0:x1 + 1] = 130
+        if after == "mid-bar":
+            white[11:21, x0] = 130  # a letter's stems, not dots
         if after == "colons":
             white[13:15, x0:x1 + 1] = 130  # ":" has a dot above: not an ellipsis
     return white
 
 
 @pytest.mark.parametrize(("after", "cut"), [("dots", True), ("two", False),
-                                            ("colons", False), ("none", False)])
+                                            ("colons", False), ("none", False),
+                                            ("mid", True), ("mid-bar", False)])
 def test_faint_dots(after: str, cut: bool) -> None:
     assert ellipsis.faint_dots(_line(after), (2, 10, 40, 22), 220.0) is cut
 
