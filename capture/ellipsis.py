@@ -72,7 +72,8 @@ def faint_dots(white: np.ndarray, box: tuple[int, int, int, int], ink: float) ->
 def _three_dots(row: np.ndarray, clear: np.ndarray, lh: int) -> bool:
     """Three evenly spaced small runs in ``row`` (columns lit in the dots' rows) close after
     the last letter, with nothing lit in ``clear`` (the rows above or around them) over
-    their span, and no letter right after them."""
+    their span, and no letter right after them (``row`` ends 1.6 line heights past the
+    last letter: what runs on to its end is video beyond a label box, as in "Eva Horv…")."""
     runs = [r for r in _runs(row) if r[0] > 0]  # not the last letter's blurred edge
     if len(runs) < 3 or runs[0][0] > 0.4 * lh + 1:
         return False
@@ -83,4 +84,5 @@ def _three_dots(row: np.ndarray, clear: np.ndarray, lh: int) -> bool:
     if (max(widths) > 0.3 * lh + 1 or max(gaps) > 0.4 * lh + 1 or abs(gaps[0] - gaps[1]) > 1
             or clear[first[0][0]:end].any()):
         return False
-    return not (len(runs) > 3 and runs[3][0] <= end + 0.6 * lh)
+    # a letter after them; not bright video past the label box's end (it runs off the band)
+    return not (len(runs) > 3 and runs[3][0] <= end + 0.6 * lh and runs[3][1] < len(row))

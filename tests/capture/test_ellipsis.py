@@ -65,6 +65,12 @@ def test_a_letter_after_the_dots_is_no_ellipsis() -> None:
     assert not ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
 
 
+def test_video_past_the_label_box_is_no_letter_after_the_dots() -> None:
+    white = _line("dots")
+    white[:, 57:] = 200  # bright video from just past the box's end on (Teams' "Eva Horv…")
+    assert ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
+
+
 def test_scraps_of_a_broken_last_letter_join_the_line_but_dots_do_not() -> None:
     """Parts of "Léa Dubois" at ×0.55 (rows x, y, w, h, area): the faint "s" kept only two
     1 px scraps, which read "Léa Duboi" before ``label_find._broken_ends``."""
