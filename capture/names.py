@@ -55,6 +55,29 @@ def normalize_name(s: str) -> str:
     return _CJK_GAP.sub("", s)
 
 
+_SIZE_ONLY = frozenset("cjosuvwxz")  # letters whose capital differs (nearly) only in size
+_PARTICLES = frozenset({"van", "von", "zu", "zur", "de", "da", "di", "du", "del", "della", "der",
+                        "den", "dos", "das", "le", "la", "bin", "binti", "al", "el", "ibn", "y",
+                        "e", "ter", "ten", "of", "und"})
+
+
+def capitalised(text: str) -> str:
+    """A read whose other words all start with a capital, with one word's first letter read
+    in lower case where only its size tells the two apart: "Maja jensen" -> "Maja Jensen",
+    "Ella wilson" -> "Ella Wilson" (at 9-10 px on a shrunk screen tesseract often picks the
+    small form). Name particles ("van", "de", "bin") and all-lower-case names stay as written.
+    """
+    words = text.split(" ")
+    if len(words) < 2:
+        return text
+    caps = [w[:1].isupper() for w in words]
+    for k, w in enumerate(words):
+        if (w[:1] in _SIZE_ONLY and w[1:2].islower() and w.lower() not in _PARTICLES
+                and all(c for j, c in enumerate(caps) if j != k)):
+            words[k] = w[0].upper() + w[1:]
+    return " ".join(words)
+
+
 def identity_key(name: str, order: int) -> str:
     """Stable participant key: the case-folded normalised name, or the tile position for
     unnamed tiles (a positional fallback that does not survive reorders)."""
@@ -213,7 +236,8 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
     stays), unless the Latin read was empty or odd. Thai crops get more margin first, and
-    unsure Thai reads one more look (``capture.script_ocr``)."""
+    unsure Thai reads one more look (``capture.script_ocr``). Each read then goes through
+    ``capitalised``."""
     images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]
     best = ocr_scored(soft, lang)
@@ -227,7 +251,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
         if viet and text and (conf < SURE_CONF or foreign_marks(text)):
             looks.append((i, soft[i]))
     if not looks:
-        return [text for text, _ in best]
+        return [capitalised(text) for text, _ in best]
     first = list(best)
     again = ocr_scored([im for _, im in looks], again_lang)
     for (i, _), cand in zip(looks, again, strict=True):
@@ -237,7 +261,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
             best[i] = cand
         elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
             best[i] = (fixed, cand[1])
-    return [text for text, _ in best]
+    return [capitalised(text) for text, _ in best]
 
 
 class NameReader:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from capture.grid import GridDetector
-from capture.names import NameReader, best_language, identity_key, normalize_name
+from capture.names import NameReader, best_language, capitalised, identity_key, normalize_name
 from capture.synth_draw import STYLES, name_label
 from capture.synthetic import SyntheticGallerySource
 from capture.types import Box, Tile
@@ -25,6 +25,16 @@ def test_normalize_name() -> None:
     assert normalize_name("| Liam O'Brien _") == "Liam O'Brien"
     assert identity_key("ZOË  MÜLLER", 3) == identity_key("zoë müller", 7)
     assert identity_key("  ", 3) == "tile-3"
+
+
+def test_capitalised_mends_only_size_only_letters() -> None:
+    assert capitalised("Maja jensen") == "Maja Jensen"
+    assert capitalised("Ella wilson") == "Ella Wilson"
+    assert capitalised("jakub Dvořák") == "Jakub Dvořák"
+    assert capitalised("Ludwig van Beethoven") == "Ludwig van Beethoven"  # a particle
+    assert capitalised("maja jensen") == "maja jensen"  # written in lower case
+    assert capitalised("Anna bergström") == "Anna bergström"  # b and B differ in shape
+    assert capitalised("Sven") == "Sven"
 
 
 def _tile(name: str, style: str, h: int) -> Tile:
