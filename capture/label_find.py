@@ -271,9 +271,9 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     pad = 2
     box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
            min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
-    image = label_render.render(white, keep, box, soft)
-    cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1),
-                                               float(np.percentile(white[keep], 90)))
+    ink = label_render.ink_level(white, keep)
+    image = label_render.render(white, keep, box, ink, soft)
+    cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1), ink)
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where, soft)
 
 

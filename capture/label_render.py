@@ -47,16 +47,21 @@ def _inner_parts(ink: np.ndarray) -> np.ndarray:
     return inside[labels]
 
 
-def render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int],
-            soft: bool = False) -> np.ndarray:
+def ink_level(white: np.ndarray, keep: np.ndarray) -> float:
+    """The letters' whiteness: the 90th percentile over their kept strokes."""
+    return float(np.percentile(white[keep], 90)) if keep.any() else 255.0
+
+
+def render(white: np.ndarray, keep: np.ndarray, box: tuple[int, int, int, int], hi: float,
+           soft: bool = False) -> np.ndarray:
     """Dark-on-light, contrast-stretched, upscaled crop of the kept strokes inside ``box``
-    (``soft``: of all its pixels, for blurred text whose mask misses strokes)."""
+    (``soft``: of all its pixels, for blurred text whose mask misses strokes); ``hi``: their
+    ``ink_level``, the stretch's white end."""
     x0, y0, x1, y1 = box
     sub = white[y0:y1, x0:x1].astype(np.float32)
     k = keep[y0:y1, x0:x1]
     near = cv2.dilate(k.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     near |= _faint_strokes(sub, k)
-    hi = float(np.percentile(sub[k], 90)) if k.any() else 255.0
     lo = float(np.percentile(sub[~near], 50)) if (~near).any() else 0.0
     lo = min(lo, hi - 40)
     near |= _inner_parts(sub >= lo + INNER_INK * (hi - lo))
