@@ -207,13 +207,11 @@ def _broken_ends(comps: np.ndarray, body: np.ndarray, dots: np.ndarray) -> np.nd
     width right past an end, inside the line's band, spanning most of its height, are that
     letter (an ellipsis's dots lie side by side on the baseline); a whole letter after it
     then follows ("Lovelace": a broken "c" cut off the "e")."""
+    x, y, bw, bh = (comps[:, i] for i in range(4))
     for _ in range(2):
-        x0 = comps[body, 0].min()
-        x1 = (comps[body, 0] + comps[body, 2]).max()
-        y0 = comps[body, 1].min()
-        y1 = (comps[body, 1] + comps[body, 3]).max()
+        x0, x1 = x[body].min(), (x[body] + bw[body]).max()
+        y0, y1 = y[body].min(), (y[body] + bh[body]).max()
         lh = y1 - y0
-        x, y, bw, bh = (comps[:, i] for i in range(4))
         free = np.ones(len(comps), bool)
         free[body] = free[dots] = False
         free &= (y >= y0 - 1) & (y + bh <= y1 + 1) & (bw <= 0.8 * lh)

@@ -86,7 +86,7 @@ def _in_syllable(text: str, j0: int, j1: int) -> bool:
     "Phạm"; not "Tomás", "Noah", "Kenji"): on blurred text the Vietnamese pack puts hooks and
     dots on names of other languages ("Tomảs", "Noạh"), and Vietnamese writes every syllable
     as its own word."""
-    start = max(text.rfind(" ", 0, j0) + 1, 0)
+    start = text.rfind(" ", 0, j0) + 1
     end = text.find(" ", j1)
     word = skeleton(text[start:end if end >= 0 else len(text)]).lower()
     return _SYLLABLE.fullmatch(word) is not None
