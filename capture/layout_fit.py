@@ -40,6 +40,7 @@ WEAK_VALUE = 0.05  # score per px of border of a weak tile: positive, far below 
 WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
 TRIES = 3  # hypotheses finished and checked, best first ...
 RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
+OUTER_SHARE = 0.25  # border share an outer column or row only the widened maps fit must show
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class Fit:
     boxes: list[Box]
     score: float
     quality: float  # border hits / border length over all tiles
-    gap: int
+    gap: float  # may be fractional (``_at``)
 
 
 def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
@@ -83,6 +84,54 @@ def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
     n = W - w + 1
     hits = (top[w - ix:w - ix + n] - top[ix:ix + n]) + (bot[w - ix:w - ix + n] - bot[ix:ix + n])
     return hits.astype(np.float32) + lp[:n] + rp[w:w + n]
+
+
+def _outer_tiles(ev: Evidence, exact: list[Box], wide: list[Box]) -> list[Box]:
+    """``exact``, or the rows that only the widened maps fit in full (``wide``: the same
+    lattice, maybe 1 px off). After shrinking or compression the outer columns' edges blur
+    and the exact maps drop them (a 9-column grid came out as 7), yet they are tiles: the
+    wide rows are taken when their extra tiles show edges along ``OUTER_SHARE`` of their
+    length (a column of the weaker evidence alone, wallpaper beside a window, does not), and
+    a new row when it also shows its top and bottom edges (``_closed``)."""
+    if len(wide) <= len(exact):
+        return exact
+    w, h = exact[0].w, exact[0].h
+    ref = next((b for b in wide if b.y == exact[0].y and abs(b.x - exact[0].x) <= 2), None)
+    dx = 0 if ref is None else exact[0].x - ref.x
+    wide = [Box(b.x + dx, b.y, w, h) for b in wide if 0 <= b.x + dx <= ev.shape[1] - w]
+    have = {(b.x, b.y) for b in exact}
+    by_row: dict[int, list[Box]] = {}
+    for b in wide:
+        by_row.setdefault(b.y, []).append(b)
+    rows = {b.y for b in exact}
+    kept = [b for b in exact if b.y not in by_row]
+    length = tile_length(w, h)
+
+    def seen(tiles: list[Box]) -> bool:
+        hits = sum(float(tile_hits(ev, b.y, h, w)[b.x]) for b in tiles)
+        return hits >= OUTER_SHARE * length * len(tiles)
+
+    extra = [b for y in rows & by_row.keys() for b in by_row[y] if (b.x, b.y) not in have]
+    use_wide = not extra or seen(extra)
+    for y, row in by_row.items():
+        if y in rows:
+            kept += row if use_wide else [b for b in exact if b.y == y]
+        elif seen(row) and _closed(ev, row):
+            kept += row
+    return sorted(kept, key=lambda b: (b.y, b.x))
+
+
+def _closed(ev: Evidence, row: list[Box]) -> bool:
+    """Whether a row's top and bottom edges both show along ``OUTER_SHARE`` of their inner
+    length: a toolbar under the grid shows only one of them (the last row's gutter above
+    it, or the window's bottom edge)."""
+    ix = _insets(row[0].w, row[0].h)[0]
+    inner = len(row) * (row[0].w - 2 * ix)
+    for y in (row[0].y, row[0].y + row[0].h):
+        cum = ev.row_cum(ev.top if y == row[0].y else ev.bot, y)
+        if sum(float(cum[b.x + b.w - ix] - cum[b.x + ix]) for b in row) < OUTER_SHARE * inner:
+            return False
+    return True
 
 
 def tile_length(w: int, h: int) -> float:
@@ -129,7 +178,7 @@ def _ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
     return sorted({int(r) for r in widths if 2 <= r <= MAX_GAP})
 
 
-def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
+def fit_rows(ev: Evidence, t: int, h: int, w: int, g: float, max_rows: int = 99,
              weak: bool = True) -> tuple[float, list[Box], float]:
     """Best centred grid with tile ``w x h``, gap ``g`` and first row top ``t``:
     (score, boxes, hits). Every row but the last has the same count C, the last 1..C, and
@@ -138,23 +187,25 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
     weaker evidence (weak_tiles) count a little; off for ranking hypotheses by their edges."""
     H, W = ev.shape
     p = w + g
-    cmax = max(1, min((W + g) // p, 16))
+    cmax = max(1, min(int((W + g) // p), 16))
     length = tile_length(w, h)
     table: list[np.ndarray] = []  # per row: (cmax, W+1) score of c+1 tiles centred at x
     k = 0
-    while t + k * (h + g) + h < H and k < max_rows:
-        y = t + k * (h + g)
+    while t + _at(k, h + g) + h < H and k < max_rows:
+        y = t + _at(k, h + g)
         tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
         if weak:
-            tv = np.where(weak_tiles(ev, y, h, w, g), np.maximum(tv, WEAK_VALUE * length), tv)
+            tv = np.where(weak_tiles(ev, y, h, w, _at(1, g)), np.maximum(tv, WEAK_VALUE * length),
+                          tv)
         rows = np.full((cmax, W + 1), -np.inf, np.float32)
         acc = np.zeros(0, np.float32)
         for c in range(1, cmax + 1):
-            span = c * w + (c - 1) * g
+            span = c * w + _at(c - 1, g)
             n0 = W - span + 1  # possible x0 values
             if n0 <= 0:
                 break
-            acc = tv[:n0] if c == 1 else acc[:n0] + tv[(c - 1) * p:(c - 1) * p + n0]
+            off = _at(c - 1, p)
+            acc = tv[:n0] if c == 1 else acc[:n0] + tv[off:off + n0]
             rows[c - 1, span // 2:span // 2 + n0] = acc
         table.append(rows)
         k += 1
@@ -179,15 +230,23 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: int, max_rows: int = 99,
     boxes: list[Box] = []
     hits = 0.0
     for r, c in enumerate(counts):
-        x0 = cx + (dx if r == k_last else 0) - (c * w + (c - 1) * g) // 2
-        y = t + r * (h + g)
+        x0 = cx + (dx if r == k_last else 0) - (c * w + _at(c - 1, g)) // 2
+        y = t + _at(r, h + g)
         row_hits = tile_hits(ev, y, h, w)
-        seen_weak = weak_tiles(ev, y, h, w, g)
+        seen_weak = weak_tiles(ev, y, h, w, _at(1, g))
         for i in range(c):
-            boxes.append(Box(int(x0 + i * p), int(y), w, h))
-            x = x0 + i * p
+            x = int(x0 + _at(i, p))
+            boxes.append(Box(x, int(y), w, h))
             hits += max(float(row_hits[x]), WEAK_SHARE * length * seen_weak[x])
     return score, boxes, hits
+
+
+def _at(k: int, pitch: float) -> int:
+    """Offset of the k-th tile (or gap) at a pitch that may be fractional: a screenshot
+    scaled by 0.61 has 1.5 px gutters, drawn 1 and 2 px in turn, and a whole-pixel pitch
+    puts the fourth row 2 px off. Halves round up (not to even), so that whole tiles plus
+    rounded gaps give the same offsets as the rounded pitch."""
+    return int(np.floor(k * pitch + 0.5))
 
 
 def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10,
@@ -225,7 +284,7 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
                                            if p not in pairs[:max_pairs // 2 + 1]]
     hyps = dict.fromkeys((t, h, w, g) for _, t, h, w, g0 in chosen
                          for g in [g0, *_ring_gaps(ev, t, h)])
-    ranked: list[tuple[float, tuple[int, int, int, int], Fit]] = []
+    ranked: list[tuple[float, tuple[int, int, int, float], Fit]] = []
     for t, h, w, g in hyps:  # in rank order, without repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
         if len(boxes) < min_tiles or len(boxes) * w * h < min_area:
@@ -241,26 +300,26 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     return None
 
 
-def _finish(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tiles: int
+def _finish(ev: Evidence, params: tuple[int, int, int, float], best: Fit, min_tiles: int
             ) -> Fit | None:
     """One hypothesis made pixel-exact and grown upwards (the pair found may be a later row)."""
     params, best = _refine(ev, params, best, min_tiles)
     t, h, w, g = params
     k = 1
     grew = False
-    while t - k * (h + g) >= 0:  # the pair found may be a later row: try starting higher up
-        score, boxes, hits = fit_rows(ev, t - k * (h + g), h, w, g)
+    while t - _at(k, h + g) >= 0:  # the pair found may be a later row: try starting higher up
+        score, boxes, hits = fit_rows(ev, t - _at(k, h + g), h, w, g)
         if score > best.score and len(boxes) >= min_tiles:
             best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
-            params, grew = (t - k * (h + g), h, w, g), True
+            params, grew = (t - _at(k, h + g), h, w, g), True
         k += 1
     if grew:
         params, best = _refine(ev, params, best, min_tiles)
     return best if len(best.boxes) >= min_tiles else None
 
 
-def _refine(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tiles: int
-            ) -> tuple[tuple[int, int, int, int], Fit]:
+def _refine(ev: Evidence, params: tuple[int, int, int, float], best: Fit, min_tiles: int
+            ) -> tuple[tuple[int, int, int, float], Fit]:
     """``refine`` as a Fit (scored on the widened maps, like the hypotheses): pixel-exact
     boxes before extending the grid upwards (a 1 px error in width and gap puts the row
     above 2 px off) and after."""
@@ -268,14 +327,16 @@ def _refine(ev: Evidence, params: tuple[int, int, int, int], best: Fit, min_tile
     if len(boxes) < min_tiles:
         return params, best
     t, h, w, g = new
-    score, _, hits = fit_rows(ev, t, h, w, g)
+    score, wide, hits = fit_rows(ev, t, h, w, g)
+    boxes = _outer_tiles(ev, boxes, wide)
     return new, Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
 
 
-def refine(ev: Evidence, t: int, h: int, w: int, g: int
-           ) -> tuple[list[Box], tuple[int, int, int, int]]:
+def refine(ev: Evidence, t: int, h: int, w: int, g: float
+           ) -> tuple[list[Box], tuple[int, int, int, float]]:
     """Pixel-exact boxes: the widened maps tolerate 1 px errors (16:9 rounding, blur), so
-    move top, height, width and gap by 1 px while the exact maps score better."""
+    move top, height, width and gap by 1 px (the gap also by half a pixel: a scaled
+    screenshot's) while the exact maps score better."""
     ex = ev.exact
     cur = [t, h, w, g]
     best = fit_rows(ex, *cur)
@@ -288,7 +349,7 @@ def refine(ev: Evidence, t: int, h: int, w: int, g: int
     for _ in range(2):
         improved = False
         for i in range(4):
-            for d in (-1, 1):
+            for d in ((-1, -0.5, 0.5, 1) if i == 3 else (-1, 1)):
                 cand = list(cur)
                 cand[i] += d
                 if cand[1] < MIN_H or cand[2] < MIN_W or cand[3] < 0 or cand[0] < 0:

@@ -66,6 +66,27 @@ def test_downscaled_screenshot_keeps_its_truth_and_grid(style: str, f: float) ->
         downscale(image, truth, 1.5)
 
 
+SHRUNK = [  # scenes of bench_downscaled (seeds 11, 13) whose grids came out short
+    # 49 tiles at 0.72: the blurred outer columns' edges left the exact maps (7 of 9 columns)
+    (AppScene("zoom", "light", 49, (1366, 768), 1.0, seed=154635312), "jpeg", 0.7169),
+    # 12 tiles at 150 % shrunk by 0.63: fractional gutters, a whole-pixel pitch drifts
+    (AppScene("zoom", "dark", 12, (1920, 1080), 1.5, pages=True, seed=494914681), "png", 0.6277),
+    # 25 tiles at 200 % shrunk by 0.74
+    (AppScene("zoom", "light", 25, (1920, 1080), 2.0, seed=344350624), "jpeg", 0.7424),
+]
+
+
+@pytest.mark.parametrize(("scene", "kind", "f"), SHRUNK, ids=["49", "12", "25"])
+def test_shrunk_screens_keep_outer_columns_and_fractional_gutters(scene: AppScene, kind: str,
+                                                                   f: float) -> None:
+    """Screenshots shrunk by a non-integer factor have gutters of 1.5 px and blurred outer
+    edges: every tile is still found, none outside the gallery (the toolbar, the wallpaper
+    beside a window that is not maximised)."""
+    image, truth = render_app(scene)
+    small, small_truth = downscale(image, truth, f)
+    _check(GridDetector().detect(compress(small, kind, 75)), small_truth)
+
+
 @pytest.mark.parametrize("style", ["zoom", "meet", "teams"])
 def test_speaker_ring_outside_the_tile(style: str) -> None:
     """The 3-6 px ring lies outside the box: the box excludes it and the tile says speaker."""
