@@ -48,6 +48,8 @@ BLUR_RATIO = 0.12  # blurred: under this share of the faint stroke pixels (topha
 #                    capture is never shrunk, so nothing may be lost as drawn
 WIDER = 1.4  # x the sharp look's line width: a soft look this much wider found dropped words
 #             (bench_downscaled names shrunk: 467 -> 502 of 861, as drawn 721 -> 720)
+TINY_LINE = 9  # px: a sharp line shorter than this (marks included) is 1 px strokes, and the
+NARROW = 0.9  # soft look reads it better when its line is at least this x as wide
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 EDGE_PX = 2  # px (x UP when upscaled): a part this close to the tile's left or bottom edge is
 #              the tile's border (a strip of bright video between the edge and a label box's
@@ -351,10 +353,15 @@ def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
 def _wider(sharp: LabelCrop | None, soft: LabelCrop | None) -> LabelCrop | None:
     """The soft look's line where the sharp look found none, or a much shorter one: on a
     shrunk screen the sharp look drops faint words ("Lucas Martin" over bright video read
-    "Lucas"), while light themes fool ``blurred`` (the UI around a dark label box is sharp)."""
+    "Lucas"), while light themes fool ``blurred`` (the UI around a dark label box is sharp).
+    A tiny sharp line (under ``TINY_LINE``: 8-9 px text on a shrunk screen) is drawn from 1 px
+    strokes and loses letters ("이서연" read "서연"): the soft look's upscaled grey crop wins
+    unless its line is much shorter."""
     if sharp is None or soft is None:
         return sharp or soft
-    return soft if soft.mask.shape[1] / UP > WIDER * sharp.mask.shape[1] else sharp
+    ratio = soft.mask.shape[1] / UP / sharp.mask.shape[1]
+    tiny = sharp.mask.shape[0] - 4 < TINY_LINE  # the mask's box has a 2 px pad all round
+    return soft if ratio > WIDER or (tiny and ratio >= NARROW) else sharp
 
 
 def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
