@@ -107,8 +107,10 @@ def _outer_tiles(ev: Evidence, exact: list[Box], wide: list[Box]) -> list[Box]:
     kept = [b for b in exact if b.y not in by_row]
     length = tile_length(w, h)
 
+    row_hits = {y: tile_hits(ev, y, h, w) for y in by_row}
+
     def seen(tiles: list[Box]) -> bool:
-        hits = sum(float(tile_hits(ev, b.y, h, w)[b.x]) for b in tiles)
+        hits = sum(float(row_hits[b.y][b.x]) for b in tiles)
         return hits >= OUTER_SHARE * length * len(tiles)
 
     extra = [b for y in rows & by_row.keys() for b in by_row[y] if (b.x, b.y) not in have]
