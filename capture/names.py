@@ -5,8 +5,9 @@ centred name of a camera-off tile), so toolbar text such as "Participants 25" or
 never become a name, and hands over dark-on-light crops (what tesseract is trained on).
 Starting tesseract costs 0.3 s or more (a CJK model is bigger), so all labels that need reading
 in a frame go through ONE tesseract process per language set (a multi-page TIFF on stdin,
-``--psm 7`` = one text line each), plus at most one more for the weak reads' retries
-(``read_labels``: tesseract's own word confidences pick between looks). Reads are cached per tile position with a tolerant mask
+``--psm 7`` = one text line each), plus at most one more for the weak reads' retries and one
+for a mixed set's native look (``read_labels``: tesseract's own word confidences pick between
+looks). Reads are cached per tile position with a tolerant mask
 comparison and globally by label signature, so reorders and steady frames cost no OCR.
 """
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
 from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
-from capture.script_ocr import label_options, second_looks
+from capture.script_ocr import label_options, latin_only, native_packs, second_looks
 from capture.script_ocr import prepare as script_prepare
 from capture.types import GridResult, Tile
 
@@ -236,8 +237,9 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
     stays), unless the Latin read was empty or odd. Thai crops get more margin first, and
-    unsure Thai reads one more look (``capture.script_ocr``). Each read then goes through
-    ``capitalised``."""
+    unsure Thai reads one more look (``capture.script_ocr``). In a mixed set ("kor+eng"),
+    Latin-only reads get one run with the class's own packs (``_native_look``). Each read
+    then goes through ``capitalised``."""
     images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]
     best = ocr_scored(soft, lang)
@@ -250,18 +252,31 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
         looks += [(i, f(images[i])) for f in second_looks(lang, conf)]
         if viet and text and (conf < SURE_CONF or foreign_marks(text)):
             looks.append((i, soft[i]))
-    if not looks:
-        return [capitalised(text) for text, _ in best]
-    first = list(best)
-    again = ocr_scored([im for _, im in looks], again_lang)
-    for (i, _), cand in zip(looks, again, strict=True):
-        if not cand[0] or _rank(cand) <= _rank(best[i]):
-            continue
-        if not viet or not first[i][0] or _odd(first[i][0]):
-            best[i] = cand
-        elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
-            best[i] = (fixed, cand[1])
+    if looks:
+        first = list(best)
+        again = ocr_scored([im for _, im in looks], again_lang)
+        for (i, _), cand in zip(looks, again, strict=True):
+            if not cand[0] or _rank(cand) <= _rank(best[i]):
+                continue
+            if not viet or not first[i][0] or _odd(first[i][0]):
+                best[i] = cand
+            elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
+                best[i] = (fixed, cand[1])
+    _native_look(soft, best, lang)
     return [capitalised(text) for text, _ in best]
+
+
+def _native_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: str) -> None:
+    """Reads of a mixed set ("kor+eng") with no letter of the class's own script get one more
+    run with its packs alone (``capture.script_ocr.native_packs``): a read in that script
+    at least as confident replaces the Latin one in ``best``."""
+    native = native_packs(lang)
+    todo = [i for i, (text, _) in enumerate(best) if latin_only(text)] if native else []
+    if not todo:
+        return
+    for i, cand in zip(todo, ocr_scored([soft[i] for i in todo], native), strict=True):
+        if not latin_only(cand[0]) and cand[1] >= best[i][1]:
+            best[i] = cand
 
 
 class NameReader:

@@ -16,10 +16,19 @@ Tamil (``tam``): the pulli (virama) dot floats ~3 px above a 17 px letter, just 
 common crop's mark gap (0.2 x line height), so "முருகன்" lost it and read "முருகன";
 ``label_options`` widens the gap to 0.3 for Tamil only (bench seed 5: 107 -> 110 of 120,
 seed 11 unchanged; for every script it moved Han, Bengali and Thai down by 1-2).
+
+A class's set mixes its script with English ("kor+eng", as the real screenshots need: Hangul
+names beside Latin ones), and tesseract then picks per word between the two models: a clean
+"윤하은" came out "Zoe" (eng, confidence 60-69) where ``kor`` alone reads it right (81-85).
+``native_packs`` names the set's non-Latin packs; ``capture.names.read_labels`` gives a read
+with no letter of another script a look with those packs alone, kept when at least as
+confident (bench_downscaled --script hangul as drawn: 713 -> 719 of 861; the class's Latin
+names read 95-97 under kor+eng and under 45 under kor alone, so none is replaced).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import cv2
@@ -29,6 +38,11 @@ PAD_Y = 10  # px of white added above and below a Thai crop (~0.3 x the 34 px li
 TAMIL_MARK_GAP = 0.3  # x line height (the common crop's: 0.2)
 SURE_CONF = 90.0  # a Thai read whose weakest word is below this gets the smaller look
 SMALLER = 0.8  # the second look's scale (0.7 alone, 0.8 and 0.65 both: within +-2 of it)
+NON_LATIN = frozenset({  # packs (languages and scripts) that read a script other than Latin
+    "kor", "kor_vert", "Hangul", "jpn", "jpn_vert", "Japanese", "chi_sim", "chi_tra",
+    "HanS", "HanT", "tha", "Thai", "rus", "ukr", "bel", "bul", "mkd", "srp", "Cyrillic",
+    "ell", "Greek", "ara", "fas", "urd", "Arabic", "heb", "yid", "Hebrew", "hin", "mar",
+    "nep", "san", "Devanagari", "ben", "asm", "Bengali", "tam", "Tamil"})
 
 
 def is_thai(lang: str) -> bool:
@@ -60,3 +74,16 @@ def second_looks(lang: str, conf: float) -> tuple[Callable[[np.ndarray], np.ndar
     """Extra preprocessings for a read of confidence ``conf``: the smaller look for an unsure
     Thai read, nothing otherwise."""
     return (_smaller,) if is_thai(lang) and conf < SURE_CONF else ()
+
+
+def native_packs(lang: str) -> str | None:
+    """The non-Latin packs of a set that mixes them with Latin ones ("kor" of "kor+eng"), or
+    None when the set is all one kind."""
+    packs = lang.split("+")
+    native = [p for p in packs if p in NON_LATIN]
+    return "+".join(native) if native and len(native) < len(packs) else None
+
+
+def latin_only(text: str) -> bool:
+    """Whether every letter of ``text`` is a Latin one (an empty read too)."""
+    return all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)

@@ -125,3 +125,26 @@ def test_a_streak_below_the_letters_past_the_end_of_the_line_is_cut_off() -> Non
                       [30, 10, 8, 14, 60], [33, 26, 3, 3, 9], [46, 25, 10, 6, 30]])
     kept = _off_band_ends(comps, np.arange(6))
     assert kept.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_native_packs_of_a_mixed_set() -> None:
+    from capture.script_ocr import latin_only, native_packs
+    assert native_packs("kor+eng") == "kor"
+    assert native_packs("eng+jpn+chi_sim") == "jpn+chi_sim"
+    assert native_packs("kor") is None and native_packs("Latin+Vietnamese") is None
+    assert latin_only("Zoe") and latin_only("Łukasz 2") and latin_only("")
+    assert not latin_only("윤하은") and not latin_only("Ольга")
+
+
+def test_a_hangul_name_that_kor_plus_eng_reads_as_latin() -> None:
+    """With "kor+eng" tesseract picks per word between the models, and a clean 15 px "윤하은"
+    in Meet's style came out "Zoe" (eng, confidence ~70; kor alone reads it at ~85). The
+    Latin-only read gets a look with kor alone, which wins; Latin names stay Latin."""
+    if not {"kor", "eng"} <= installed_languages():
+        pytest.skip("tesseract packs kor/eng missing (scripts/setup.sh installs them)")
+    crops = []
+    for name in ("윤하은", "Alan Turing"):
+        img = np.full((150, 267, 3), 40, np.uint8)
+        draw_label(img, name, "meet", 15, "hangul", kind="camera_on", mic=False)
+        crops.append(find_label(img).image)
+    assert names_mod.read_labels(crops, "kor+eng") == ["윤하은", "Alan Turing"]
