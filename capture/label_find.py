@@ -50,6 +50,7 @@ WIDER = 1.4  # x the sharp look's line width: a soft look this much wider found 
 #             (bench_downscaled names shrunk: 467 -> 502 of 861, as drawn 721 -> 720)
 TINY_LINE = 9  # px: a sharp line shorter than this (marks included) is 1 px strokes, and the
 NARROW = 0.9  # soft look reads it better when its line is at least this x as wide
+PAD = 2  # px around the kept strokes in a crop's box (its mask too)
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 EDGE_PX = 2  # px (x UP when upscaled): a part this close to the tile's left or bottom edge is
 #              the tile's border (a strip of bright video between the edge and a label box's
@@ -268,9 +269,8 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     lut[comps_ids[chosen]] = True
     keep = lut[labels]
     ys, xs = np.nonzero(keep)
-    pad = 2
-    box = (max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad),
-           min(white.shape[1], int(xs.max()) + pad + 1), min(white.shape[0], int(ys.max()) + pad + 1))
+    box = (max(0, int(xs.min()) - PAD), max(0, int(ys.min()) - PAD),
+           min(white.shape[1], int(xs.max()) + PAD + 1), min(white.shape[0], int(ys.max()) + PAD + 1))
     ink = label_render.ink_level(white, keep)
     image = label_render.render(white, keep, box, ink, soft)
     cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1), ink)
@@ -360,7 +360,7 @@ def _wider(sharp: LabelCrop | None, soft: LabelCrop | None) -> LabelCrop | None:
     if sharp is None or soft is None:
         return sharp or soft
     ratio = soft.mask.shape[1] / UP / sharp.mask.shape[1]
-    tiny = sharp.mask.shape[0] - 4 < TINY_LINE  # the mask's box has a 2 px pad all round
+    tiny = sharp.mask.shape[0] - 2 * PAD < TINY_LINE
     return soft if ratio > WIDER or (tiny and ratio >= NARROW) else sharp
 
 
