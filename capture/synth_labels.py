@@ -27,7 +27,7 @@ OFF_FILL = {"zoom": (34, 34, 34), "meet": (67, 64, 60), "teams": (56, 46, 46)}  
 @functools.lru_cache(maxsize=128)
 def script_font(script: str, px: int, bold: bool = False,
                 variant: int = 0) -> ImageFont.FreeTypeFont:
-    """The Noto font that draws ``script`` at ``px`` pixels (raqm shaping when available);
+    """The font that draws ``script`` at ``px`` pixels (raqm shaping when available);
     ``variant`` k >= 1 picks ``Script.others[k - 1]`` (another platform's UI font)."""
     s = SCRIPTS[script]
     if not 0 <= variant < s.variants:
@@ -37,8 +37,7 @@ def script_font(script: str, px: int, bold: bool = False,
     path, index = heavy if bold else regular
     if not path.exists():
         raise FileNotFoundError(f"font for script {script!r} missing: {path} "
-                                "(apt-get install fonts-noto-core fonts-noto-ui-core "
-                                "fonts-noto-cjk)")
+                                "(scripts/setup.sh installs the fonts the tests draw in)")
     return ImageFont.truetype(str(path), px, index=index)
 
 

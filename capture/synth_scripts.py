@@ -13,6 +13,8 @@ from pathlib import Path
 
 NOTO = Path("/usr/share/fonts/truetype/noto")
 CJK = Path("/usr/share/fonts/opentype/noto")
+FONTS = Path("/usr/share/fonts/truetype")
+IPA = Path("/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf")  # no bold face
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,33 @@ _RAW: dict[str, tuple[str, tuple, tuple[str, ...], bool]] = {
         "กมล ทองดี", "อรุณี พรหมมา", "ธนพล บุญมี"), False),
 }
 
+def _font(regular: str, bold: str, index: int = 0) -> tuple[tuple[Path, int], tuple[Path, int]]:
+    return (FONTS / regular, index), (FONTS / bold, index)
+
+
+# Other fonts, so that no rate comes from one typeface: the apps draw names in the system's UI
+# font (Segoe UI, Malgun Gothic, Yu Gothic, Microsoft YaHei on Windows; SF and Apple SD Gothic
+# Neo on macOS; Roboto and Noto on Android and ChromeOS), which cannot ship here. Debian's
+# free fonts of the same kind stand in: Lato (Zoom's own typeface), Roboto (Meet), Open Sans
+# (a humanist sans like Segoe UI), Nanum Gothic, IPA P Gothic, WenQuanYi Micro Hei.
+_LATO = _font("lato/Lato-Regular.ttf", "lato/Lato-Bold.ttf")
+_ROBOTO = _font("roboto/unhinted/RobotoTTF/Roboto-Regular.ttf",
+                "roboto/unhinted/RobotoTTF/Roboto-Bold.ttf")
+_OPEN_SANS = _font("open-sans/OpenSans-Regular.ttf", "open-sans/OpenSans-Bold.ttf")
+_WQY = _font("wqy/wqy-microhei.ttc", "wqy/wqy-microhei.ttc")
 # Thai is drawn loopless by most clients: Leelawadee UI on Windows (Zoom, Teams, Chrome),
 # Noto Sans Thai on Android, ChromeOS and the web (variant 1); looped Thai (Tahoma on old
 # Windows, Thonburi on macOS and iOS) is the minority (variant 2).
-_OTHERS = {"thai": (_noto("NotoSansThai"), _noto("NotoLoopedThai"))}
+_OTHERS = {
+    "latin": (_LATO, _ROBOTO, _OPEN_SANS),
+    "cyrillic": (_ROBOTO, _OPEN_SANS),
+    "greek": (_ROBOTO, _OPEN_SANS),
+    "hangul": (_font("nanum/NanumGothic.ttf", "nanum/NanumGothicBold.ttf"),),
+    "japanese": (((IPA, 0), (IPA, 0)),),
+    "chinese_sim": (_WQY,),
+    "chinese_tra": (_WQY,),
+    "thai": (_noto("NotoSansThai"), _noto("NotoLoopedThai")),
+}
 
 SCRIPTS: dict[str, Script] = {
     key: Script(key, lang, fonts[0], fonts[1], names, rtl, _OTHERS.get(key, ()))

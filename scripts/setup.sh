@@ -8,13 +8,16 @@ cd "$(dirname "$0")/.."
 
 # OCR packs for the scripts of the big classroom languages (name labels; choose with --lang or
 # [capture] ocr_languages): Latin, Cyrillic, Greek, Arabic, Hebrew, Devanagari, Bengali, Tamil,
-# Hangul, Japanese, simplified and traditional Chinese, Thai; Noto fonts draw them in the tests.
+# Hangul, Japanese, simplified and traditional Chinese, Thai; Noto fonts draw them in the tests,
+# and other free UI fonts (capture/synth_scripts.py) so that no rate comes from one typeface.
 APT_PKGS=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-script-latn xvfb x11-utils xdotool chromium chromium-driver
           postgresql fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji fonts-noto-cjk
           tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-ell tesseract-ocr-ara tesseract-ocr-heb
           tesseract-ocr-hin tesseract-ocr-ben tesseract-ocr-tam tesseract-ocr-kor tesseract-ocr-script-hang
           tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-tha
-          tesseract-ocr-script-viet fonts-noto-ui-core)
+          tesseract-ocr-script-viet fonts-noto-ui-core
+          fonts-lato fonts-roboto-unhinted fonts-open-sans fonts-nanum fonts-ipafont-gothic
+          fonts-wqy-microhei)
 
 missing=()
 for p in "${APT_PKGS[@]}"; do
