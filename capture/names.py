@@ -5,9 +5,9 @@ centred name of a camera-off tile), so toolbar text such as "Participants 25" or
 never become a name, and hands over dark-on-light crops (what tesseract is trained on).
 Starting tesseract costs 0.3 s or more (a CJK model is bigger), so all labels that need reading
 in a frame go through ONE tesseract process per language set (a multi-page TIFF on stdin,
-``--psm 7`` = one text line each), plus at most one more for the weak reads' retries and one
-for a mixed set's native look (``read_labels``: tesseract's own word confidences pick between
-looks). Reads are cached per tile position with a tolerant mask
+``--psm 7`` = one text line each), plus at most one more for the weak reads' retries, one
+for a mixed set's native look and one for student numbers beside non-Latin names
+(``read_labels``: tesseract's own word confidences pick between looks). Reads are cached per tile position with a tolerant mask
 comparison and globally by label signature, so reorders and steady frames cost no OCR.
 """
 
@@ -26,7 +26,16 @@ import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
 from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
-from capture.script_ocr import label_options, latin_only, native_packs, second_looks
+from capture.script_ocr import (
+    DIGIT_PACK,
+    NON_LATIN,
+    id_span,
+    label_options,
+    latin_only,
+    native_packs,
+    second_looks,
+    with_latin_digits,
+)
 from capture.script_ocr import prepare as script_prepare
 from capture.types import GridResult, Tile
 
@@ -238,8 +247,9 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
     stays), unless the Latin read was empty or odd. Thai crops get more margin first, and
     unsure Thai reads one more look (``capture.script_ocr``). In a mixed set ("kor+eng"),
-    Latin-only reads get one run with the class's own packs (``_native_look``). Each read
-    then goes through ``capitalised``."""
+    Latin-only reads get one run with the class's own packs (``_native_look``), and in a
+    class that reads another script, reads with a student number get its digits from the
+    Latin pack (``_digit_look``). Each read then goes through ``capitalised``."""
     images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]
     best = ocr_scored(soft, lang)
@@ -263,6 +273,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
             elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
                 best[i] = (fixed, cand[1])
     _native_look(soft, best, lang)
+    _digit_look(soft, best, lang)
     return [capitalised(text) for text, _ in best]
 
 
@@ -277,6 +288,20 @@ def _native_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: st
     for i, cand in zip(todo, ocr_scored([soft[i] for i in todo], native), strict=True):
         if not latin_only(cand[0]) and cand[1] >= best[i][1]:
             best[i] = cand
+
+
+def _digit_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: str) -> None:
+    """Reads with a student number in a class that reads another script get one run with
+    ``DIGIT_PACK``, whose digits replace the number (``capture.script_ocr``)."""
+    if not set(lang.split("+")) & NON_LATIN or DIGIT_PACK not in installed_languages():
+        return
+    todo = [i for i, (text, _) in enumerate(best) if id_span(text) is not None]
+    if not todo:
+        return
+    for i, (latin, _) in zip(todo, ocr_scored([soft[i] for i in todo], DIGIT_PACK),
+                             strict=True):
+        if (fixed := with_latin_digits(best[i][0], latin)) is not None:
+            best[i] = (fixed, best[i][1])
 
 
 class NameReader:

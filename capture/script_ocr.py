@@ -24,10 +24,17 @@ names beside Latin ones), and tesseract then picks per word between the two mode
 with no letter of another script a look with those packs alone, kept when at least as
 confident (bench_downscaled --script hangul as drawn: 713 -> 719 of 861; the class's Latin
 names read 95-97 under kor+eng and under 45 under kor alone, so none is replaced).
+
+Student numbers ("김수영(20190777)", as real Korean classes name themselves): the ``kor``
+model reads the digit after the bracket as "0" or twice ("(00190777)", "(200190777)",
+"(0(0190777)"), in Nanum Gothic 5 of 15 times, while ``eng`` reads the same crop's digits
+right. A non-Latin class's read with a number gets one look with ``DIGIT_PACK``, and its
+digits replace the number (``with_latin_digits``).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -43,6 +50,11 @@ NON_LATIN = frozenset({  # packs (languages and scripts) that read a script othe
     "HanS", "HanT", "tha", "Thai", "rus", "ukr", "bel", "bul", "mkd", "srp", "Cyrillic",
     "ell", "Greek", "ara", "fas", "urd", "Arabic", "heb", "yid", "Hebrew", "hin", "mar",
     "nep", "san", "Devanagari", "ben", "asm", "Bengali", "tam", "Tamil"})
+
+
+DIGIT_PACK = "eng"  # reads the student number beside a name in another script
+MIN_ID = 4  # digits that make a student number (fewer: a year, a group, a room)
+_ID_CHARS = frozenset("0123456789()[]")
 
 
 def is_thai(lang: str) -> bool:
@@ -87,3 +99,27 @@ def native_packs(lang: str) -> str | None:
 def latin_only(text: str) -> bool:
     """Whether every letter of ``text`` is a Latin one (an empty read too)."""
     return all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)
+
+
+def id_span(text: str) -> tuple[int, int] | None:
+    """Where the student number of a read lies, first digit to last (brackets the model
+    put inside it included), or None when there is none or letters are inside the span."""
+    at = [i for i, ch in enumerate(text) if ch in "0123456789"]
+    if len(at) < MIN_ID or any(ch not in _ID_CHARS for ch in text[at[0]:at[-1] + 1]):
+        return None
+    return at[0], at[-1] + 1
+
+
+def with_latin_digits(native: str, latin: str) -> str | None:
+    """``native`` with its number replaced by the longest digit run of ``latin`` (the same
+    crop read with ``DIGIT_PACK``), or None when there is nothing to take: no number, or
+    runs whose lengths differ by more than one digit (a different number, not a misread)."""
+    span = id_span(native)
+    runs = re.findall(f"[0-9]{{{MIN_ID},}}", latin)
+    if span is None or not runs:
+        return None
+    run = max(runs, key=len)
+    digits = sum(ch in "0123456789" for ch in native[span[0]:span[1]])
+    if abs(len(run) - digits) > 1:
+        return None
+    return native[:span[0]] + run + native[span[1]:]

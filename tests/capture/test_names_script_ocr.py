@@ -148,3 +148,33 @@ def test_a_hangul_name_that_kor_plus_eng_reads_as_latin() -> None:
         draw_label(img, name, "meet", 15, "hangul", kind="camera_on", mic=False)
         crops.append(find_label(img).image)
     assert names_mod.read_labels(crops, "kor+eng") == ["윤하은", "Alan Turing"]
+
+
+def test_a_student_number_takes_the_latin_packs_digits() -> None:
+    from capture.script_ocr import id_span, with_latin_digits
+    assert id_span("김수영(0(0190777)") == (4, 13) and id_span("김수영") is None
+    assert id_span("3반 김수영") is None and id_span("2019 김 7") is None
+    assert with_latin_digits("김수영(0(0190777)", "BS (20190777)") == "김수영(20190777)"
+    assert with_latin_digits("김수영(200190777)", "2144 (20190777)") == "김수영(20190777)"
+    assert with_latin_digits("김수영(20190777)", "US (2019)") is None  # another number
+    assert with_latin_digits("김수영", "US (20190777)") is None
+
+
+@pytest.mark.parametrize("variant", [0, 1])  # Noto Sans CJK KR, Nanum Gothic
+def test_student_numbers_beside_hangul_read_right(variant: int) -> None:
+    """The kor model reads the digit after the bracket of "김수영(20190777)" as "0" or twice
+    ("(00190777)", "(0(0190777)"; Nanum Gothic at 17-24 px, Noto at 14 px over this video);
+    eng reads the digits right, and they replace the number."""
+    if not {"kor", "eng"} <= installed_languages():
+        pytest.skip("tesseract packs kor/eng missing (scripts/setup.sh installs them)")
+    rng = np.random.default_rng(3)
+    crops, truth = [], []
+    for px in (14, 17, 18, 24):
+        img = video_background(270, 480, rng)
+        shown = draw_label(img, "김수영(20190777)", "zoom", px, "hangul", kind="camera_on",
+                           mic=True, font_variant=variant)
+        crops.append(find_label(img).image)
+        truth.append(shown)
+    read = names_mod.read_labels(crops, "kor")
+    assert sum(r == t for r, t in zip(read, truth, strict=True)) >= 3, read
+    assert all(r.endswith("20190777)") or r.endswith("20190777") for r in read), read
