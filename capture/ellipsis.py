@@ -17,20 +17,31 @@ import numpy as np
 FAINT_INK = 0.3  # x the letters' contrast: a faint dot reaches this
 
 
-def dots(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
-    """Indices of the dots of an ellipsis right after ``line`` (empty if none): 3 small dots
-    of one size in the line's lower half, evenly and closely spaced, near the last letter,
-    and no letter after them. ``comps``: rows x, y, w, h, area."""
-    x1 = (comps[line, 0] + comps[line, 2]).max()
-    y0 = comps[line, 1].min()
-    lh = (comps[line, 1] + comps[line, 3]).max() - y0
+def dots(comps: np.ndarray, line: np.ndarray, width: int = 1 << 30) -> np.ndarray:
+    """Indices of the dots of an ellipsis right after ``line``'s letters (empty if none): 3
+    small dots of one size in the line's lower half, evenly and closely spaced, near the last
+    letter, and no letter after them. The line may have taken the first dots in already: a
+    bold camera-off name sets "…" 2 px after its last letter ("Björn Åströ…" kept 2 of 3
+    dots outside its line and lost its "…"). Two dots do when the third would touch the
+    search region's right side (``width``): a small camera-off tile's centred name is found
+    in the bottom-left region, which ends before the tile does. ``comps``: rows x, y, w, h,
+    area."""
     x, y, bw, bh = comps[:, 0], comps[:, 1], comps[:, 2], comps[:, 3]
-    # on the baseline (Latin fonts) or mid-height (CJK fonts centre "…" in the em box)
-    cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & (bw <= 0.3 * lh)
-                      & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh) & (y + bh <= y0 + 1.1 * lh))[0]
-    cand = cand[np.argsort(x[cand])][:3]
     none = np.zeros(0, np.int64)
-    if len(cand) < 3 or x[cand[0]] - x1 > 0.4 * lh + 1:
+    y0 = y[line].min()
+    lh = (y[line] + bh[line]).max() - y0
+    # on the baseline (Latin fonts) or mid-height (CJK fonts centre "…" in the em box)
+    small = ((bw <= 0.3 * lh) & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh)
+             & (y + bh <= y0 + 1.1 * lh))
+    letters = line[~small[line]]
+    if not len(letters):
+        return none
+    x1 = (x[letters] + bw[letters]).max()
+    cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & small)[0]
+    cand = cand[np.argsort(x[cand])][:3]
+    if len(cand) == 2 and 2 * x[cand[1]] - x[cand[0]] + bw[cand[1]] < width - 1:
+        return none  # two dots with room for a third: not an ellipsis
+    if len(cand) < 2 or x[cand[0]] - x1 > 0.4 * lh + 1:
         return none
     gaps = np.diff(x[cand]) - bw[cand[:-1]]
     if (gaps.max() > 0.35 * lh + 1 or gaps.max() - gaps.min() > 1

@@ -240,8 +240,8 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
                comps: np.ndarray, line: np.ndarray, where: str,
                mark_gap: float = 0.2, soft: bool = False) -> LabelCrop:
     body = _off_band_ends(comps, line)
-    dots = ellipsis.dots(comps, body)
-    body = _broken_ends(comps, body, dots)
+    dots = ellipsis.dots(comps, body, white.shape[1])
+    body = _broken_ends(comps, np.setdiff1d(body, dots), dots)
     x0 = int(comps[body, 0].min())
     x1 = int((comps[body, 0] + comps[body, 2]).max())
     y0 = int(comps[body, 1].min())

@@ -83,3 +83,28 @@ def test_scraps_of_a_broken_last_letter_join_the_line_but_dots_do_not() -> None:
     assert _broken_ends(scraps, body, np.zeros(0, np.int64)).tolist() == list(range(9))
     dots = np.array(letters + [[61, 42, 1, 1, 1], [63, 42, 1, 1, 1], [65, 42, 1, 1, 1]])
     assert _broken_ends(dots, body, np.zeros(0, np.int64)).tolist() == list(range(7))
+
+
+def test_dots_the_line_took_in_or_the_region_cut_off() -> None:
+    """Parts of a bold camera-off "Björn Åströ…" (rows x, y, w, h, area; "ö" ends at 112).
+    Set 2 px after the last letter, the first dot chains into the line; in a small tile the
+    bottom-left region that found the name ends where the third dot would be."""
+    letters = [[60, 12, 10, 11, 68], [80, 12, 8, 11, 57], [102, 12, 10, 11, 69]]
+    three = np.array(letters + [[114, 20, 3, 3, 8], [120, 20, 3, 3, 7], [126, 20, 3, 3, 9]])
+    in_line = np.arange(4)  # the line took the first dot in
+    assert ellipsis.dots(three, in_line).tolist() == [3, 4, 5]
+    two = three[:5]
+    assert ellipsis.dots(two, in_line).size == 0  # room for a third dot: no ellipsis
+    assert ellipsis.dots(two, in_line, width=128).tolist() == [3, 4]
+
+
+@pytest.mark.parametrize("variant", [0, 3])  # Noto Sans, Open Sans
+def test_a_small_camera_off_tiles_cut_name_keeps_its_ellipsis(variant: int) -> None:
+    from capture.synth_labels import draw_label, jpeg, video_background
+
+    img = video_background(82, 145, np.random.default_rng(24))
+    shown = draw_label(img, "Björn Åström", "teams", 15, "latin", kind="camera_off", mic=True,
+                       font_variant=variant)
+    assert shown.endswith("\u2026")
+    crop = find_label(jpeg(img, 85))
+    assert crop is not None and crop.truncated
