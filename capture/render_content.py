@@ -5,7 +5,8 @@ module decides what one tile looks like. Content deliberately breaks the grid de
 assumptions: it fills the tile to its very edge, is textured (natural photos shipped inside
 scikit-image under public-domain/CC0 terms, procedural rooms with bookshelves, windows and
 lamps), can be nearly black, and is pillarboxed for 4:3 and phone cameras.
-Text is drawn with PIL (DejaVu) because cv2.putText has no diacritics.
+Text is drawn with PIL because cv2.putText has no diacritics; names in each app's font
+(``APP_LATIN_FONT``), chrome in DejaVu.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from capture.synth_scripts import SCRIPTS
 # used only as the fallback face; coffee, chelsea, camera, brick, grass, gravel: CC0; rocket:
 # SpaceX, public domain; hubble_deep_field: NASA, public domain).
 PHOTOS = ("coffee", "chelsea", "rocket", "hubble_deep_field", "brick", "grass", "gravel", "camera")
-BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
 @functools.lru_cache(maxsize=16)
@@ -38,14 +38,6 @@ def photo(name: str) -> np.ndarray:
             name, (0.95, 0.95, 1.0)), np.float32)
         img = np.clip(img[:, :, None].astype(np.float32) * tint, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(img[:, :, :3])
-
-
-@functools.lru_cache(maxsize=32)
-def bold(px: int) -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(BOLD, px)
-    except OSError:
-        return sd.font(px)
 
 
 def cover(img: np.ndarray, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
@@ -144,11 +136,20 @@ def mic_icon(draw: ImageDraw.ImageDraw, x: int, y: int, px: int) -> int:
     return w
 
 
-def _font(script: str, px: int, heavy: bool = False) -> ImageFont.FreeTypeFont:
-    """DejaVu for Latin names (as before), the script's Noto font for the others."""
-    if script == "latin":
-        return bold(px) if heavy else sd.font(px)
-    return script_font(script, px, bold=heavy)
+# Latin names in each app's UI typeface or the free font nearest it (``Script.others`` of
+# "latin"): Zoom's own Lato, Roboto for Meet (Google Sans cannot ship), Open Sans for Teams
+# (a humanist sans like Segoe UI, which cannot ship). The renderer drew them in DejaVu Sans
+# until session 10: wide, with a tall x-height, it reads better than any app's font once a
+# screenshot is shrunk (bench_downscaled, names on the same shrunk screens: DejaVu 541 of
+# 861, Lato 500, Open Sans 480, Roboto 442), so it flattered us.
+APP_LATIN_FONT = {"zoom": 1, "meet": 2, "teams": 3}
+
+
+def _font(script: str, px: int, heavy: bool = False, style: str = "zoom"
+          ) -> ImageFont.FreeTypeFont:
+    """The font the app ``style`` draws a name in: its Latin UI font, or the script's Noto."""
+    variant = APP_LATIN_FONT[style] if script == "latin" else 0
+    return script_font(script, px, bold=heavy, variant=variant)
 
 
 def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted: bool,
@@ -159,7 +160,7 @@ def label(tile: np.ndarray, style: str, name: str, px: int, scale: float, muted:
     ``capture.synth_labels`` so a script font's missing glyphs ("…" in Thai, Latin names in a
     Thai class) fall back to Noto Sans as the apps do, and the returned text is what is drawn."""
     h, w = tile.shape[:2]
-    f = _font(script, px)
+    f = _font(script, px, style=style)
     pad = max(3, int(4 * scale))
     icon_w = int(px * 0.7) + pad if muted and style == "zoom" else 0
     text = fit_text(name, f, int(w * 0.75) - icon_w - 2 * pad)
@@ -192,7 +193,7 @@ def camera_off(tile: np.ndarray, style: str, fill: tuple[int, int, int], name: s
     h, w = tile.shape[:2]
     tile[:] = fill
     if big_name:
-        f = _font(script, max(12, int(min(h * 0.13, 28 * scale * 1.6))), heavy=True)
+        f = _font(script, max(12, int(min(h * 0.13, 28 * scale * 1.6))), True, style)
         draw_text(tile, (w // 2, h // 2), fit_text(name, f, int(w * 0.9)), f, "mm",
                   rtl=SCRIPTS[script].rtl, fill=(240, 240, 240))
         return
@@ -202,4 +203,4 @@ def camera_off(tile: np.ndarray, style: str, fill: tuple[int, int, int], name: s
     ImageDraw.Draw(img).ellipse((w // 2 - r, h // 2 - r, w // 2 + r, h // 2 + r), fill=colour)
     tile[:] = np.asarray(img)
     ini = sd.initials(name) if script == "latin" else initials_of(name, script)
-    draw_text(tile, (w // 2, h // 2), ini, _font(script, max(10, int(r * 0.8)), True), "mm")
+    draw_text(tile, (w // 2, h // 2), ini, _font(script, max(10, int(r * 0.8)), True, style), "mm")
