@@ -50,6 +50,7 @@ _SCRIPT_PKG = {"Latin": "latn", "Cyrillic": "cyrl", "Greek": "grek", "Arabic": "
                "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant",
                "Vietnamese": "viet", "Thai": "thai"}
 _TSV_ROW = re.compile(r"^[1-5]\t\d+\t(-?\d+\t){8}-?[\d.]+\t")
+STRAY_CONF = 85.0  # a lone character at either end of a read below this is not the name's
 _LANG_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*$")
 
 
@@ -179,16 +180,33 @@ def ocr_scored(images: list[np.ndarray], lang: str, psm: int = 7) -> list[tuple[
                          env=env, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"tesseract failed ({res.returncode}): {res.stderr[-300:]!r}")
-    texts, confs = _split_txt_tsv(res.stdout.decode("utf-8", "replace"), len(images))
-    return [(normalize_name(t), c) for t, c in zip(texts, confs, strict=True)]
+    texts, words = _split_txt_tsv(res.stdout.decode("utf-8", "replace"), len(images))
+    return [_without_stray_ends(normalize_name(t), w) for t, w in zip(texts, words, strict=True)]
 
 
-def _split_txt_tsv(out: str, n: int) -> tuple[list[str], list[float]]:
+def _without_stray_ends(text: str, words: list[tuple[str, float]]) -> tuple[str, float]:
+    """The read without a lone character at either end that tesseract is unsure of (under
+    ``STRAY_CONF``), and its confidence: the weakest word left's, -1 if none. Video or an
+    icon beside the label box joins the line as one more glyph ("Julia Nowak 3",
+    "F Yusuf Demir"); a name's own initial ("J Smith") reads sure."""
+    parts = text.split(" ")
+    while len(parts) > 2 and len(words) > 2:
+        if len(parts[-1]) == 1 and words[-1][0] == parts[-1] and words[-1][1] < STRAY_CONF:
+            parts, words = parts[:-1], words[:-1]
+        elif len(parts[0]) == 1 and words[0][0] == parts[0] and words[0][1] < STRAY_CONF:
+            parts, words = parts[1:], words[1:]
+        else:
+            break
+    return " ".join(parts), min((c for _, c in words), default=-1.0)
+
+
+def _split_txt_tsv(out: str, n: int) -> tuple[list[str], list[list[tuple[str, float]]]]:
     """Both renderers write to stdout: TSV rows (each names its page) and the plain text,
     whose pages are separated by form feeds. The text keeps tesseract's own word spacing
-    (TSV splits a Hangul name into syllables); the TSV gives each word's confidence."""
-    texts, confs = [""] * n, [101.0] * n
-    page, found = 0, [False] * n
+    (TSV splits a Hangul name into syllables); the TSV gives each word and its confidence."""
+    texts: list[str] = [""] * n
+    words: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+    page = 0
     for line in out.split("\n"):
         for k, piece in enumerate(line.split("\f")):
             page += k > 0
@@ -196,12 +214,12 @@ def _split_txt_tsv(out: str, n: int) -> tuple[list[str], list[float]]:
             if _TSV_ROW.match(piece):
                 p = int(f[1]) - 1
                 if f[0] == "5" and f[11].strip() and 0 <= p < n:
-                    confs[p], found[p] = min(confs[p], float(f[10])), True
+                    words[p].append((f[11].strip(), float(f[10])))
             elif page < n and not piece.startswith("level\tpage_num"):
                 texts[page] += piece + " "
     if page != n - 1:
         raise RuntimeError(f"tesseract returned {page + 1} pages for {n} labels")
-    return texts, [c if ok else -1.0 for c, ok in zip(confs, found, strict=True)]
+    return texts, words
 
 
 def ocr_batch(images: list[np.ndarray], lang: str, psm: int = 7) -> list[str]:

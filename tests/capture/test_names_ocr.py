@@ -163,3 +163,19 @@ def test_twelve_px_han_strokes_stay_in_the_crop() -> None:
     tiles = [_label("王美麗", "chinese_tra", style, 12, seed=i)
              for i, style in enumerate(("zoom", "meet", "teams"))]
     assert NameReader("chi_tra").read_tiles(tiles) == ["王美麗"] * 3
+
+
+def test_an_unsure_lone_character_at_either_end_is_dropped() -> None:
+    """Video or an icon beside the label box joins the line as one more glyph ("Julia
+    Nowak 3", "F Yusuf Demir" in bench_downscaled); a sure one, or a two-word name's
+    initial, stays."""
+    from capture.names import _without_stray_ends
+
+    assert _without_stray_ends("Julia Nowak 3", [("Julia", 96.0), ("Nowak", 93.0),
+                                                 ("3", 41.0)]) == ("Julia Nowak", 93.0)
+    assert _without_stray_ends("F Yusuf Demir", [("F", 70.0), ("Yusuf", 95.0),
+                                                 ("Demir", 91.0)]) == ("Yusuf Demir", 91.0)
+    sure = [("John", 96.0), ("Smith", 95.0), ("K", 94.0)]
+    assert _without_stray_ends("John Smith K", sure) == ("John Smith K", 94.0)
+    assert _without_stray_ends("J Smith", [("J", 40.0), ("Smith", 95.0)]) == ("J Smith", 40.0)
+    assert _without_stray_ends("", []) == ("", -1.0)
