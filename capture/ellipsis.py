@@ -30,13 +30,10 @@ def dots(comps: np.ndarray, line: np.ndarray, width: int = 1 << 30) -> np.ndarra
     none = np.zeros(0, np.int64)
     y0 = y[line].min()
     lh = (y[line] + bh[line]).max() - y0
-    # on the baseline (Latin fonts) or mid-height (CJK fonts centre "…" in the em box)
-    small = ((bw <= 0.3 * lh) & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh)
-             & (y + bh <= y0 + 1.1 * lh))
-    letters = line[~small[line]]
-    if not len(letters):
+    small = _dot_sized(comps, line)
+    if small[line].all():
         return none
-    x1 = (x[letters] + bw[letters]).max()
+    x1 = letters_end(comps, line)
     cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & small)[0]
     cand = cand[np.argsort(x[cand])][:3]
     if len(cand) == 2 and 2 * x[cand[1]] - x[cand[0]] + bw[cand[1]] < width - 1:
@@ -52,6 +49,25 @@ def dots(comps: np.ndarray, line: np.ndarray, width: int = 1 << 30) -> np.ndarra
     after = ((x > end) & (x <= end + 0.6 * lh) & (np.abs(y + bh / 2 - (y0 + lh / 2)) < 0.5 * lh)
              & (comps[:, 4] >= comps[cand, 4].min()))
     return none if after.any() else cand
+
+
+def _dot_sized(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Which parts could be an ellipsis's dot beside ``line``: small, on the baseline (Latin
+    fonts) or at mid-height (CJK fonts centre "…" in the em box)."""
+    y, bw, bh = comps[:, 1], comps[:, 2], comps[:, 3]
+    y0 = y[line].min()
+    lh = (y[line] + bh[line]).max() - y0
+    return ((bw <= 0.3 * lh) & (bh <= 0.3 * lh) & (y + bh >= y0 + 0.45 * lh)
+            & (y + bh <= y0 + 1.1 * lh))
+
+
+def letters_end(comps: np.ndarray, line: np.ndarray) -> int:
+    """Right end of ``line``'s letters: dot-sized parts the line took in past them are left
+    out (a shrunk "Ingrid Bjø…" kept its first dot as a part of the line and the other two
+    only as faint pixels, which ``faint_dots`` must find counting from the letters)."""
+    letters = line[~_dot_sized(comps, line)[line]]
+    part = letters if len(letters) else line
+    return int((comps[part, 0] + comps[part, 2]).max())
 
 
 def _runs(lit: np.ndarray) -> list[tuple[int, int]]:

@@ -273,7 +273,8 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
            min(white.shape[1], int(xs.max()) + PAD + 1), min(white.shape[0], int(ys.max()) + PAD + 1))
     ink = label_render.ink_level(white, keep)
     image = label_render.render(white, keep, box, ink, soft)
-    cut = len(dots) > 0 or ellipsis.faint_dots(white, (x0, y0, x1, y1), ink)
+    cut = len(dots) > 0 or ellipsis.faint_dots(
+        white, (x0, y0, ellipsis.letters_end(comps, body), y1), ink)
     return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where, soft)
 
 

@@ -108,3 +108,18 @@ def test_a_small_camera_off_tiles_cut_name_keeps_its_ellipsis(variant: int) -> N
     assert shown.endswith("\u2026")
     crop = find_label(jpeg(img, 85))
     assert crop is not None and crop.truncated
+
+
+def test_faint_dots_are_counted_from_the_letters_not_a_dot_the_line_took_in() -> None:
+    """A shrunk "Ingrid Bjø…": the first dot is a part of the line, the other two are faint
+    pixels. Counted from the line's end, two faint dots are no ellipsis; from the letters'
+    end, the three are."""
+    letters = [[2, 10, 6, 12, 40], [10, 10, 6, 12, 40], [18, 10, 6, 12, 40], [26, 10, 6, 12, 40],
+               [34, 10, 6, 12, 40]]
+    comps = np.array(letters + [[44, 19, 2, 3, 5]])  # the first dot, taken into the line
+    line = np.arange(6)
+    assert ellipsis.letters_end(comps, line) == 40
+    white = _line("dots")
+    white[19:22, 44:46] = 220  # the first dot as bright as the letters
+    assert not ellipsis.faint_dots(white, (2, 10, 46, 22), 220.0)
+    assert ellipsis.faint_dots(white, (2, 10, ellipsis.letters_end(comps, line), 22), 220.0)
