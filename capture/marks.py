@@ -108,6 +108,13 @@ def mark_fixes(first: str, other: str) -> str | None:
     return "".join(out + [a[pos:]]) if special else None
 
 
+def vietnamese_name(text: str) -> bool:
+    """Whether a read has two or more letters only Vietnamese writes ("Phạm Đức Thắng"): a
+    Vietnamese name, which the Vietnamese pack reads better than the Latin pack, whose read
+    of a bigger crop may add a letter ("Đúrc") that marks alone cannot take away."""
+    return sum(map(_only_vietnamese, unicodedata.normalize("NFC", text))) >= 2
+
+
 def vietnamese_look(lang: str, installed: frozenset[str]) -> bool:
     """Whether reads in ``lang`` get a second look with the Vietnamese pack: only Latin-script
     packs without it already (a user's ``--lang Vietnamese+Latin`` reads it directly)."""

@@ -25,7 +25,13 @@ import cv2
 import numpy as np
 
 from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
-from capture.marks import VIETNAMESE_PACK, foreign_marks, mark_fixes, vietnamese_look
+from capture.marks import (
+    VIETNAMESE_PACK,
+    foreign_marks,
+    mark_fixes,
+    vietnamese_look,
+    vietnamese_name,
+)
 from capture.script_ocr import (
     DIGIT_PACK,
     NON_LATIN,
@@ -241,7 +247,7 @@ def _small(image: np.ndarray) -> np.ndarray:
 
 RETRY = (lambda im: im, _small)  # other looks at a weak read: the hard crop, a smaller one
 WEAK_CONF = 50.0  # a read whose weakest word is below this gets a second look
-SURE_CONF = 90.0  # a Latin read below this also gets the Vietnamese look
+SURE_CONF = 95.0  # a Latin read below this also gets the Vietnamese look (its crop is bigger)
 
 
 def _odd(text: str) -> bool:
@@ -263,11 +269,15 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     Latin-script reads under ``SURE_CONF``, or with a mark Vietnamese never writes, also get
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
-    stays), unless the Latin read was empty or odd. Thai crops get more margin first, and
-    unsure Thai reads one more look (``capture.script_ocr``). In a mixed set ("kor+eng"),
-    Latin-only reads get one run with the class's own packs (``_native_look``), and in a
-    class that reads another script, reads with a student number get its digits from the
-    Latin pack (``_digit_look``). Each read then goes through ``capitalised``."""
+    stays), unless the Latin read was empty or odd, or the marks it lends show a Vietnamese
+    name (``vietnamese_name``: then the whole read, "Phạm Đúrc Thắng" -> "Phạm Đức Thắng"). The Latin run reads its crops bigger
+    (``script_ocr.prepare``), the Vietnamese look the crop as it is. Thai crops get more
+    margin first, and unsure Thai reads one more look (``capture.script_ocr``). In a mixed
+    set ("kor+eng"), Latin-only reads get one run with the class's own packs
+    (``_native_look``), and in a class that reads another script, reads with a student
+    number get its digits from the Latin pack (``_digit_look``). Each read then goes
+    through ``capitalised``."""
+    plain = [_soft(im) for im in images]  # the Vietnamese pack reads the crop as it is best
     images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]
     best = ocr_scored(soft, lang)
@@ -279,7 +289,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
             looks += [(i, f(images[i])) for f in RETRY]
         looks += [(i, f(images[i])) for f in second_looks(lang, conf)]
         if viet and text and (conf < SURE_CONF or foreign_marks(text)):
-            looks.append((i, soft[i]))
+            looks.append((i, plain[i]))
     if looks:
         first = list(best)
         again = ocr_scored([im for _, im in looks], again_lang)
@@ -289,7 +299,7 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
             if not viet or not first[i][0] or _odd(first[i][0]):
                 best[i] = cand
             elif (fixed := mark_fixes(first[i][0], cand[0])) is not None:
-                best[i] = (fixed, cand[1])
+                best[i] = (cand[0] if vietnamese_name(cand[0]) else fixed, cand[1])
     _native_look(soft, best, lang)
     _digit_look(soft, best, lang)
     return [capitalised(text) for text, _ in best]

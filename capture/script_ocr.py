@@ -25,6 +25,16 @@ with no letter of another script a look with those packs alone, kept when at lea
 confident (bench_downscaled --script hangul as drawn: 713 -> 719 of 861; the class's Latin
 names read 95-97 under kor+eng and under 45 under kor alone, so none is replaced).
 
+The Latin pack reads small names better a little bigger than the common crop's 34 px line
+(``label_render.TARGET_H``, which suits the CJK and Thai models): Latin-only sets read their
+crops at 1.3x. Names-only on bench_downscaled's screens (app fonts; seeds 11 and 5 shrunk,
+seed 11 as drawn): 483 / 519 / 723 -> 493 / 528 / 728 (1.18x: 493 / 521 / 726; 1.5x: 485 /
+527 / 728). The bigger crop reads Vietnamese marks worse and more confidently ("Thị" a sure
+"Thi"), so the Vietnamese look keeps the crop as it was and starts under 95, not 90
+(``capture.names``; 12 Vietnamese names x 4 fonts: 28 -> 29 of 48, 21 without those two).
+Rendering the line at 40 px instead gained less and lost Korean names (shrunk 552 -> 539);
+reading both sizes and keeping the more confident read gained less (490 / 522 / 730).
+
 Student numbers ("김수영(20190777)", as real Korean classes name themselves): the ``kor``
 model reads the digit after the bracket as "0" or twice ("(00190777)", "(200190777)",
 "(0(0190777)"), in Nanum Gothic 5 of 15 times, while ``eng`` reads the same crop's digits
@@ -44,6 +54,7 @@ import numpy as np
 PAD_Y = 10  # px of white added above and below a Thai crop (~0.3 x the 34 px line height)
 TAMIL_MARK_GAP = 0.3  # x line height (the common crop's: 0.2)
 SURE_CONF = 90.0  # a Thai read whose weakest word is below this gets the smaller look
+LATIN_SCALE = 1.3  # Latin-only sets: the crop's 34 px line read at 44 px
 SMALLER = 0.8  # the second look's scale (0.7 alone, 0.8 and 0.65 both: within +-2 of it)
 NON_LATIN = frozenset({  # packs (languages and scripts) that read a script other than Latin
     "kor", "kor_vert", "Hangul", "jpn", "jpn_vert", "Japanese", "chi_sim", "chi_tra",
@@ -69,11 +80,14 @@ def label_options(lang: str) -> dict[str, float]:
 
 
 def prepare(images: list[np.ndarray], lang: str) -> list[np.ndarray]:
-    """The label crops as the Thai model reads them best: more white above and below.
-    Unchanged for a language set without Thai."""
-    if not is_thai(lang):
+    """The label crops as the set's models read them best: Thai with more white above and
+    below, Latin-only sets 1.3x bigger (``LATIN_SCALE``), the others as they are."""
+    if is_thai(lang):
+        return [cv2.copyMakeBorder(im, PAD_Y, PAD_Y, 0, 0, cv2.BORDER_CONSTANT, value=255)
+                for im in images]
+    if any(code in NON_LATIN for code in lang.split("+")):
         return images
-    return [cv2.copyMakeBorder(im, PAD_Y, PAD_Y, 0, 0, cv2.BORDER_CONSTANT, value=255)
+    return [cv2.resize(im, None, fx=LATIN_SCALE, fy=LATIN_SCALE, interpolation=cv2.INTER_CUBIC)
             for im in images]
 
 

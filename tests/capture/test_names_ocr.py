@@ -179,3 +179,14 @@ def test_an_unsure_lone_character_at_either_end_is_dropped() -> None:
     assert _without_stray_ends("John Smith K", sure) == ("John Smith K", 94.0)
     assert _without_stray_ends("J Smith", [("J", 40.0), ("Smith", 95.0)]) == ("J Smith", 40.0)
     assert _without_stray_ends("", []) == ("", -1.0)
+
+
+def test_a_vietnamese_name_takes_the_vietnamese_read_whole() -> None:
+    """The Latin pack reads a 1.3x crop of "Phạm Đức Thắng" as "Pham Ðúrc Thăng": marks alone
+    cannot drop the "r", but the lent marks show a Vietnamese name, so the whole Vietnamese
+    read is taken. One such letter ("Nguyễn Văn An") is not enough: marks only."""
+    from capture.marks import vietnamese_name
+
+    assert vietnamese_name("Phạm Đức Thắng") and vietnamese_name("Trần Thị Hồng")
+    assert not vietnamese_name("Nguyễn Văn An") and not vietnamese_name("Łukasz Kowalski")
+    assert not vietnamese_name("Zoë Müller") and not vietnamese_name("")

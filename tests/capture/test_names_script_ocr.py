@@ -66,11 +66,13 @@ def test_a_cut_loopless_thai_name_shows_a_real_ellipsis() -> None:
     assert crop is not None and crop.truncated
 
 
-def test_only_thai_crops_get_the_margin_and_the_second_look() -> None:
+def test_thai_crops_get_the_margin_and_the_second_look_latin_ones_a_bigger_size() -> None:
     crop = np.full((40, 100), 255, np.uint8)
     assert is_thai("tha") and is_thai("eng+Thai") and not is_thai("thai_x+eng")
     assert prepare([crop], "tha")[0].shape == (40 + 2 * PAD_Y, 100)
     assert prepare([crop], "kor+eng")[0] is crop
+    assert prepare([crop], "Latin")[0].shape == (52, 130)  # LATIN_SCALE
+    assert prepare([crop], "Latin+Vietnamese")[0].shape == (52, 130)
     assert len(second_looks("tha", 80.0)) == 1
     assert second_looks("tha", 95.0) == () and second_looks("Latin", 10.0) == ()
     assert second_looks("tha", 80.0)[0](crop).shape == (32, 80)
