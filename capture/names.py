@@ -7,8 +7,9 @@ Starting tesseract costs 0.3 s or more (a CJK model is bigger), so all labels th
 in a frame go through ONE tesseract process per language set (a multi-page TIFF on stdin,
 ``--psm 7`` = one text line each), plus at most one more for the weak reads' retries, one
 for a mixed set's native look and one for student numbers beside non-Latin names
-(``read_labels``: tesseract's own word confidences pick between looks). Reads are cached per tile position with a tolerant mask
-comparison and globally by label signature, so reorders and steady frames cost no OCR.
+(``read_labels``: tesseract's own word confidences pick between looks). Reads are cached per
+tile position with a tolerant mask comparison and globally by label signature, so reorders
+and steady frames cost no OCR.
 """
 
 from __future__ import annotations
@@ -270,13 +271,13 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     a look with the Vietnamese pack: that run then reads every look with it. A more confident
     Vietnamese read only lends its marks (``capture.marks``: "Nguyën" -> "Nguyễn", "Łukasz"
     stays), unless the Latin read was empty or odd, or the marks it lends show a Vietnamese
-    name (``vietnamese_name``: then the whole read, "Phạm Đúrc Thắng" -> "Phạm Đức Thắng"). The Latin run reads its crops bigger
-    (``script_ocr.prepare``), the Vietnamese look the crop as it is. Thai crops get more
-    margin first, and unsure Thai reads one more look (``capture.script_ocr``). In a mixed
-    set ("kor+eng"), Latin-only reads get one run with the class's own packs
-    (``_native_look``), and in a class that reads another script, reads with a student
-    number get its digits from the Latin pack (``_digit_look``). Each read then goes
-    through ``capitalised``."""
+    name (``vietnamese_name``: then the whole read, "Phạm Đúrc Thắng" -> "Phạm Đức Thắng").
+    The Latin run reads its crops bigger (``script_ocr.prepare``), the Vietnamese look the
+    crop as it is. Thai crops get more margin first, and unsure Thai reads one more look
+    (``capture.script_ocr``). In a mixed set ("kor+eng"), Latin-only reads get one run with
+    the class's own packs (``_native_look``), and in a class that reads another script,
+    reads with a student number get its digits from the Latin pack (``_digit_look``). Each
+    read then goes through ``capitalised``."""
     plain = [_soft(im) for im in images]  # the Vietnamese pack reads the crop as it is best
     images = script_prepare(images, lang)
     soft = [_soft(im) for im in images]

@@ -30,8 +30,9 @@ The Latin pack reads small names better a little bigger than the common crop's 3
 crops at 1.3x. Names-only on bench_downscaled's screens (app fonts; seeds 11 and 5 shrunk,
 seed 11 as drawn): 483 / 519 / 723 -> 493 / 528 / 728 (1.18x: 493 / 521 / 726; 1.5x: 485 /
 527 / 728). The bigger crop reads Vietnamese marks worse and more confidently ("Thị" a sure
-"Thi"), so the Vietnamese look keeps the crop as it was and starts under 95, not 90
-(``capture.names``; 12 Vietnamese names x 4 fonts: 28 -> 29 of 48, 21 without those two).
+"Thi"), so the Vietnamese look keeps the crop as it was, starts under 95, not 90, and takes
+a Vietnamese name's read whole (``capture.names``, ``marks.vietnamese_name``; 12 Vietnamese
+names x 4 fonts in the default set: 28 -> 34 of 48, 21 with the bigger crop alone).
 Rendering the line at 40 px instead gained less and lost Korean names (shrunk 552 -> 539);
 reading both sizes and keeping the more confident read gained less (490 / 522 / 730).
 

@@ -1,7 +1,8 @@
 """The writing systems ClassPulse reads names in: font, tesseract language and sample names.
 
-Why a table: tests, the label bench and the gallery renderer must agree on which Noto font
-draws a script and which tesseract pack reads it. The sample names are common given and family
+Why a table: tests, the label bench and the gallery renderer must agree on which fonts draw
+a script (its Noto font first, then other platforms' UI fonts) and which tesseract pack reads
+it. The sample names are common given and family
 names (no real person is meant), a few with the prefixes and student IDs that real classes put
 in their display names.
 """
@@ -19,7 +20,7 @@ IPA = Path("/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf")  # no bold face
 
 @dataclass(frozen=True, slots=True)
 class Script:
-    """One writing system: its Noto fonts (path, ttc index), tesseract code and sample names.
+    """One writing system: its Noto font (path, ttc index), tesseract code and sample names.
     ``others``: more (regular, bold) fonts the apps draw it in on other platforms; a renderer
     picks one with ``draw_label(font_variant=k)``, k >= 1 (0 is ``regular``/``bold``)."""
 
