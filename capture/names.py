@@ -279,8 +279,9 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     reads with a student number get its digits from the Latin pack (``_digit_look``). Each
     read then goes through ``capitalised``."""
     plain = [_soft(im) for im in images]  # the Vietnamese pack reads the crop as it is best
-    images = script_prepare(images, lang)
-    soft = [_soft(im) for im in images]
+    prepared = script_prepare(images, lang)
+    soft = plain if prepared is images else [_soft(im) for im in prepared]
+    images = prepared
     best = ocr_scored(soft, lang)
     viet = vietnamese_look(lang, installed_languages())
     again_lang = VIETNAMESE_PACK if viet else lang
