@@ -47,7 +47,9 @@ from capture.script_ocr import prepare as script_prepare
 from capture.types import GridResult, Tile
 
 ELLIPSIS = "\u2026"
-_STRIP = " \t\n|_~`\"'.,;:!-\u2014\u2013\u201c\u201d\u201e\u00ab\u00bb\u3002\u3001"  # not <>: "<b>" is a name
+# stray OCR punctuation at a read's ends (not <>: "<b>" is a name); "¡¿": the Latin pack reads
+# a speck before a capital as "¿" ("¿Björn Åström")
+_STRIP = " \t\n|_~`\"'.,;:!-\u2014\u2013\u201c\u201d\u201e\u00ab\u00bb\u3002\u3001\u00a1\u00bf"
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[\u0e00-\u0e7f]) (?=[\u0e00-\u0e7f])")

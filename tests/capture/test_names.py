@@ -23,6 +23,7 @@ def test_normalize_name() -> None:
     assert normalize_name("  Zoë \t Müller \n") == "Zoë Müller"
     assert normalize_name("Zoe\u0308 Mu\u0308ller") == "Zoë Müller"  # NFD -> NFC
     assert normalize_name("| Liam O'Brien _") == "Liam O'Brien"
+    assert normalize_name("\u00bfBj\u00f6rn \u00c5str\u00f6m") == "Bj\u00f6rn \u00c5str\u00f6m"  # "¿"
     assert identity_key("ZOË  MÜLLER", 3) == identity_key("zoë müller", 7)
     assert identity_key("  ", 3) == "tile-3"
 
