@@ -33,7 +33,7 @@ def dots(comps: np.ndarray, line: np.ndarray, width: int = 1 << 30) -> np.ndarra
     small = _dot_sized(comps, line)
     if small[line].all():
         return none
-    x1 = letters_end(comps, line)
+    x1 = letters_end(comps, line, small)
     cand = np.nonzero((x >= x1 - 1) & (x <= x1 + 1.6 * lh) & small)[0]
     cand = cand[np.argsort(x[cand])][:3]
     if len(cand) == 2 and 2 * x[cand[1]] - x[cand[0]] + bw[cand[1]] < width - 1:
@@ -61,11 +61,13 @@ def _dot_sized(comps: np.ndarray, line: np.ndarray) -> np.ndarray:
             & (y + bh <= y0 + 1.1 * lh))
 
 
-def letters_end(comps: np.ndarray, line: np.ndarray) -> int:
+def letters_end(comps: np.ndarray, line: np.ndarray, small: np.ndarray | None = None) -> int:
     """Right end of ``line``'s letters: dot-sized parts the line took in past them are left
     out (a shrunk "Ingrid Bjø…" kept its first dot as a part of the line and the other two
-    only as faint pixels, which ``faint_dots`` must find counting from the letters)."""
-    letters = line[~_dot_sized(comps, line)[line]]
+    only as faint pixels, which ``faint_dots`` must find counting from the letters).
+    ``small``: ``_dot_sized``'s answer when the caller has it."""
+    small = _dot_sized(comps, line) if small is None else small
+    letters = line[~small[line]]
     part = letters if len(letters) else line
     return int((comps[part, 0] + comps[part, 2]).max())
 

@@ -35,11 +35,11 @@ from capture.marks import (
 )
 from capture.script_ocr import (
     DIGIT_PACK,
-    NON_LATIN,
     id_span,
     label_options,
     latin_only,
     native_packs,
+    other_script,
     second_looks,
     with_latin_digits,
 )
@@ -325,7 +325,7 @@ def _native_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: st
 def _digit_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: str) -> None:
     """Reads with a student number in a class that reads another script get one run with
     ``DIGIT_PACK``, whose digits replace the number (``capture.script_ocr``)."""
-    if not set(lang.split("+")) & NON_LATIN or DIGIT_PACK not in installed_languages():
+    if not other_script(lang) or DIGIT_PACK not in installed_languages():
         return
     todo = [i for i, (text, _) in enumerate(best) if id_span(text) is not None]
     if not todo:

@@ -86,7 +86,7 @@ def prepare(images: list[np.ndarray], lang: str) -> list[np.ndarray]:
     if is_thai(lang):
         return [cv2.copyMakeBorder(im, PAD_Y, PAD_Y, 0, 0, cv2.BORDER_CONSTANT, value=255)
                 for im in images]
-    if any(code in NON_LATIN for code in lang.split("+")):
+    if other_script(lang):
         return images
     return [cv2.resize(im, None, fx=LATIN_SCALE, fy=LATIN_SCALE, interpolation=cv2.INTER_CUBIC)
             for im in images]
@@ -101,6 +101,11 @@ def second_looks(lang: str, conf: float) -> tuple[Callable[[np.ndarray], np.ndar
     """Extra preprocessings for a read of confidence ``conf``: the smaller look for an unsure
     Thai read, nothing otherwise."""
     return (_smaller,) if is_thai(lang) and conf < SURE_CONF else ()
+
+
+def other_script(lang: str) -> bool:
+    """Whether a language set has a pack that reads a script other than Latin."""
+    return any(code in NON_LATIN for code in lang.split("+"))
 
 
 def native_packs(lang: str) -> str | None:
