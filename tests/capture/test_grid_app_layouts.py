@@ -10,7 +10,9 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
 - a light theme at 200 %, whose thin gutters cover fewer pixels than its chrome bars, a
   camera-off card and the taskbar: the gutter colour was never tried (Korean class names);
 - a taskbar a few levels off the gutter, under the toolbar, taken for a last row of camera-off
-  cards (36 tiles found as 42).
+  cards (36 tiles found as 42);
+- 25 tiles in a small window at 200 %, shared shrunk: 68x37 px tiles, under the fit's old
+  70x40 minimum (a wrong 3-tile grid over the toolbar won instead).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 import pytest
 
 from capture.grid import GridDetector
-from capture.render_apps import AppScene, compress, render_app
+from capture.render_apps import AppScene, compress, downscale, render_app
 
 SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compression)
     "edge-column-25": ("meet", "light", 25, (1366, 768), 2.0, True, False, 210080626, "h264"),
@@ -39,14 +41,20 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                              "png"),
     "light-200-gutter-rare": ("zoom", "light", 6, (1920, 1080), 2.0, True, False, 668476749,
                               "png", "hangul"),
+    "small-tiles-shrunk": ("meet", "light", 25, (1366, 768), 2.0, False, False, 71673068,
+                           "h264", "latin", 0.65),
 }
 
 
 @pytest.mark.parametrize("case", list(SCENES))
 def test_realistic_layout_exact(case: str) -> None:
-    style, theme, n, screen, scale, maxi, pages, seed, comp, *script = SCENES[case]
+    style, theme, n, screen, scale, maxi, pages, seed, comp, *more = SCENES[case]
+    script = more[0] if more else "latin"
+    shrink = more[1] if len(more) > 1 else 1.0
     image, truth = render_app(AppScene(style, theme, n, screen, scale, maxi, pages=pages,
-                                       seed=seed, script=(script or ["latin"])[0]))
+                                       seed=seed, script=script))
+    if shrink != 1.0:  # a screenshot shared smaller than the screen it was taken on
+        image, truth = downscale(image, truth, shrink)
     result = GridDetector().detect(compress(image, comp, 75))
     assert result.is_gallery, result.reason
     kinds = [t.kind for t in truth.tiles]
