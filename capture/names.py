@@ -40,6 +40,7 @@ from capture.script_ocr import (
     latin_only,
     native_packs,
     other_script,
+    paired,
     second_looks,
     with_latin_digits,
 )
@@ -409,7 +410,8 @@ class NameReader:
             self.ocr_calls += len(todo)
             read = read_labels([item[2].image for item in todo], self.lang)
             for (i, pos, crop, sig), text in zip(todo, read, strict=True):
-                name = with_ellipsis(text) if crop.truncated else text
+                name = (with_ellipsis(paired(text, cut=True)) if crop.truncated
+                        else paired(text))
                 names[i] = name
                 self._by_pos[pos] = (crop.where, quick_mask(tiles[i].image, crop.where), name)
                 self._by_sig[sig] = name

@@ -162,6 +162,26 @@ def test_a_student_number_takes_the_latin_packs_digits() -> None:
     assert with_latin_digits("김수영", "US (20190777)") is None
 
 
+def test_a_lost_bracket_goes_back_where_the_name_shape_says() -> None:
+    from capture.script_ocr import paired
+    assert paired("초급)강 미숙") == "(초급)강 미숙" and paired("TA) Maria Rossi") == "(TA) Maria Rossi"
+    assert paired("김수영20190777)") == "김수영(20190777)"
+    assert paired("박서준(20211234") == "박서준(20211234)"
+    assert paired("박서준(202112", cut=True) == "박서준(202112"  # the app cut it: no ")" yet
+    assert paired("김수영{20190777)") == "김수영(20190777)"
+    for text in ("nee)", "Maria)", "Anna (TA", "김수영(201", "(중급)이 준호", "Alan Turing"):
+        assert paired(text) == text
+
+
+def test_the_reader_puts_a_lost_bracket_back(monkeypatch) -> None:
+    """Wired into NameReader.read_tiles, which knows whether the app cut the name."""
+    img = video_background(270, 480, np.random.default_rng(4))
+    draw_label(img, "김수영(20190777)", "zoom", 16, "hangul", kind="camera_on", mic=True)
+    monkeypatch.setattr(names_mod, "read_labels", lambda crops, lang: ["김수영20190777)"])
+    tile = Tile(Box(0, 0, 480, 270), 0, img)
+    assert NameReader(lang="kor").read_tiles([tile]) == ["김수영(20190777)"]
+
+
 @pytest.mark.parametrize("variant", [0, 1])  # Noto Sans CJK KR, Nanum Gothic
 def test_student_numbers_beside_hangul_read_right(variant: int) -> None:
     """The kor model reads the digit after the bracket of "김수영(20190777)" as "0" or twice
