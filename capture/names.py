@@ -38,6 +38,7 @@ from capture.script_ocr import (
     id_span,
     label_options,
     latin_only,
+    name_like,
     native_packs,
     other_script,
     paired,
@@ -313,13 +314,14 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
 def _native_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: str) -> None:
     """Reads of a mixed set ("kor+eng") with no letter of the class's own script get one more
     run with its packs alone (``capture.script_ocr.native_packs``): a read in that script
-    at least as confident replaces the Latin one in ``best``."""
+    replaces the Latin one in ``best`` when at least as confident, or when the Latin read
+    is no name at all ("we", "vac", "238": ``script_ocr.name_like``)."""
     native = native_packs(lang)
     todo = [i for i, (text, _) in enumerate(best) if latin_only(text)] if native else []
     if not todo:
         return
     for i, cand in zip(todo, ocr_scored([soft[i] for i in todo], native), strict=True):
-        if not latin_only(cand[0]) and cand[1] >= best[i][1]:
+        if not latin_only(cand[0]) and (cand[1] >= best[i][1] or not name_like(best[i][0])):
             best[i] = cand
 
 

@@ -130,6 +130,14 @@ def latin_only(text: str) -> bool:
     return all(not ch.isalpha() or "LATIN" in unicodedata.name(ch, "") for ch in text)
 
 
+def name_like(text: str) -> bool:
+    """Whether a Latin read could be a display name: three letters or more, one a capital.
+    Small Hangul read with ``kor+eng`` comes out as "we", "gaa", "vac" or "238" (the class's
+    own pack reads it better, if less surely: bench_downscaled --script hangul, names-only,
+    shrunk seeds 11 / 5 +3 / +4, as drawn +2); the class's Latin names stay."""
+    return sum(ch.isalpha() for ch in text) >= 3 and any(ch.isupper() for ch in text)
+
+
 def id_span(text: str) -> tuple[int, int] | None:
     """Where the student number of a read lies, first digit to last (brackets the model
     put inside it included), or None when there is none or letters are inside the span."""

@@ -152,6 +152,22 @@ def test_a_hangul_name_that_kor_plus_eng_reads_as_latin() -> None:
     assert names_mod.read_labels(crops, "kor+eng") == ["윤하은", "Alan Turing"]
 
 
+def test_a_latin_read_that_is_no_name_gives_way_to_the_class_script(monkeypatch) -> None:
+    """kor+eng reads small Hangul as "we" or "238"; the kor read replaces it even when less
+    sure, while a real Latin name in the class keeps its read over a less sure Hangul one."""
+    from capture.script_ocr import name_like
+    assert name_like("Alan Turing") and name_like("Li Na") and name_like("Ole")
+    assert not any(name_like(t) for t in ("we", "gaa", "vac", "238", "03 ey", "Ss", ""))
+    runs = []
+    monkeypatch.setattr(names_mod, "ocr_scored", lambda crops, lang: runs.append(
+        (len(crops), lang)) or [("서지우", 40.0), ("알란", 50.0)])
+    best = [("we", 80.0), ("Alan Turing", 90.0), ("윤하은", 85.0)]
+    crops = [np.full((20, 40), 255, np.uint8)] * 3
+    names_mod._native_look(crops, best, "kor+eng")
+    assert best == [("서지우", 40.0), ("Alan Turing", 90.0), ("윤하은", 85.0)]
+    assert runs == [(2, "kor")]  # the Latin reads only, in one run
+
+
 def test_a_student_number_takes_the_latin_packs_digits() -> None:
     from capture.script_ocr import id_span, with_latin_digits
     assert id_span("김수영(0(0190777)") == (4, 13) and id_span("김수영") is None
