@@ -12,7 +12,10 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
 - a taskbar a few levels off the gutter, under the toolbar, taken for a last row of camera-off
   cards (36 tiles found as 42);
 - 25 tiles in a small window at 200 %, shared shrunk: 68x37 px tiles, under the fit's old
-  70x40 minimum (a wrong 3-tile grid over the toolbar won instead).
+  70x40 minimum (a wrong 3-tile grid over the toolbar won instead);
+- screens shared shrunk, whose gutters land a fractional and different distance apart across
+  and down (2 px at 0.66: 1.5 px across, 0.8 px down): one whole-pixel gap for both put outer
+  rows and columns off (49 Meet tiles in a window found as 33 or 42, 36 Teams tiles as 34).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -43,6 +46,12 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                               "png", "hangul"),
     "small-tiles-shrunk": ("meet", "light", 25, (1366, 768), 2.0, False, False, 71673068,
                            "h264", "latin", 0.65),
+    "gaps-differ-shrunk-064": ("meet", "dark", 49, (1920, 1080), 1.25, False, True, 301409466,
+                               "jpeg", "latin", 0.64),
+    "gaps-differ-shrunk-079": ("meet", "dark", 49, (1920, 1080), 1.25, False, True, 301409466,
+                               "jpeg", "latin", 0.79),
+    "gaps-differ-shrunk-36": ("teams", "light", 36, (1366, 768), 1.0, True, False, 515934038,
+                              "jpeg", "latin", 0.62),
 }
 
 
