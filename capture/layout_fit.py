@@ -18,16 +18,15 @@ that shows gutter all round and content inside (capture.layout_evidence.weak_til
 little above zero, so the structure (equal sizes, centred rows) completes edge columns and
 last rows of such tiles. The evidence itself lives in capture.layout_evidence.
 
-A screenshot shared smaller than the screen has fractional gutters, and not the same across
-as down (2 px at 0.66: 1.5 px and 0.8 px): gaps are tried to the half pixel, also as the row
-tops' pitch says (``_pitch_gaps``), and refined across and down on their own. bench_downscaled
-screens (Latin, 60 per seed), tiles matched shrunk: seed 5 968 -> 1004 of 1004, seed 21
-892 -> 938 of 1128, seed 13 961 -> 965, seed 31 1081 -> 1089; seeds 3, 7, 11, 17, 29 and
-every screen as drawn unchanged.
+A shrunk screenshot's gutters are fractional, and differ across and down (2 px at 0.66: 1.5
+and 0.8 px): gaps are tried to the half pixel, also as the row tops' pitch says, and refined
+across and down apart (bench_downscaled Latin, tiles matched shrunk: seed 5 968 -> 1004/1004,
+seed 21 892 -> 938, 13 +4, 31 +8; seeds 3, 7, 11, 17, 29 and all screens as drawn the same).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -185,14 +184,9 @@ def _pitch_gaps(tops: list[int], t: int, h: int) -> list[float]:
     screenshot's gutter is fractional (2 px at 0.66: rows 114.8 px apart), and a whole-pixel
     gap from one pair of rows puts the seventh row 2-3 px off. Gaps that two row tops or more
     agree on, the two most agreed first."""
-    votes: dict[float, int] = {}
-    for t2 in tops:
-        for k in range(2, 9) if t2 > t + h else ():
-            g = (t2 - t) / k - h
-            if 0 <= g <= MAX_GAP:
-                votes[round(g * 2) / 2] = votes.get(round(g * 2) / 2, 0) + 1
-    agreed = sorted((g for g, v in votes.items() if v >= 2), key=lambda g: -votes[g])
-    return agreed[:2]
+    votes = Counter(round(((t2 - t) / k - h) * 2) / 2 for t2 in tops if t2 > t + h
+                    for k in range(2, 9) if 0 <= (t2 - t) / k - h <= MAX_GAP)
+    return [g for g, v in votes.most_common(2) if v >= 2]
 
 
 def _ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
