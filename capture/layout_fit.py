@@ -205,10 +205,11 @@ def _ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
 def fit_rows(ev: Evidence, t: int, h: int, w: int, g: float, max_rows: int = 99,
              weak: bool = True, gy: float | None = None) -> tuple[float, list[Box], float]:
     """Best centred grid with tile ``w x h``, gap ``g`` (``gy`` between rows, when it differs)
-    and first row top ``t``: (score, boxes, hits). Every row but the last has the same count C, the last 1..C, and
-    all rows share one centre: dropping a dark tile from each end of a full row would keep
-    the centring, so counts are not chosen row by row. ``weak``: tiles that show only the
-    weaker evidence (weak_tiles) count a little; off for ranking hypotheses by their edges."""
+    and first row top ``t``: (score, boxes, hits). Every row but the last has the same count
+    C, the last 1..C, and all rows share one centre: dropping a dark tile from each end of a
+    full row would keep the centring, so counts are not chosen row by row. ``weak``: tiles
+    that show only the weaker evidence (weak_tiles) count a little; off for ranking
+    hypotheses by their edges."""
     H, W = ev.shape
     p, py = w + g, h + (g if gy is None else gy)
     cmax = max(1, min(int((W + g) // p), 16))

@@ -179,4 +179,4 @@ def paired(text: str, cut: bool = False) -> str:
     if opens == 1 and closes == 0 and not cut and re.fullmatch(
             f"[0-9]{{{MIN_ID},}}", t[t.index("(") + 1:]):
         return t + ")"
-    return text if "{" not in text and "}" not in text else t
+    return t
