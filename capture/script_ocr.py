@@ -75,7 +75,7 @@ MIN_ID = 4  # digits that make a student number (fewer: a year, a group, a room)
 _ID_CHARS = frozenset("0123456789()[]")
 PREFIX_MAX = 4  # letters of a class prefix before its ")": "(초급)", "(TA)"
 _CURLY = str.maketrans("{}", "()")
-_ID_BEFORE = re.compile(f"[0-9]{{{MIN_ID},}}$")
+_ID_RUN = re.compile(f"[0-9]{{{MIN_ID},}}")  # a student number's digits
 
 
 def is_thai(lang: str) -> bool:
@@ -152,7 +152,7 @@ def with_latin_digits(native: str, latin: str) -> str | None:
     crop read with ``DIGIT_PACK``), or None when there is nothing to take: no number, or
     runs whose lengths differ by more than one digit (a different number, not a misread)."""
     span = id_span(native)
-    runs = re.findall(f"[0-9]{{{MIN_ID},}}", latin)
+    runs = _ID_RUN.findall(latin)
     if span is None or not runs:
         return None
     run = max(runs, key=len)
@@ -171,12 +171,11 @@ def paired(text: str, cut: bool = False) -> str:
     opens, closes = t.count("("), t.count(")")
     if opens == 0 and closes == 1:
         at = t.index(")")
-        number = _ID_BEFORE.search(t[:at])
+        number = next((m for m in _ID_RUN.finditer(t[:at]) if m.end() == at), None)
         if number:
             return t[:number.start()] + "(" + t[number.start():]
         if at <= PREFIX_MAX and t[:at].isalpha() and t[at + 1:].strip():
             return "(" + t
-    if opens == 1 and closes == 0 and not cut and re.fullmatch(
-            f"[0-9]{{{MIN_ID},}}", t[t.index("(") + 1:]):
+    if opens == 1 and closes == 0 and not cut and _ID_RUN.fullmatch(t[t.index("(") + 1:]):
         return t + ")"
     return t

@@ -2,9 +2,8 @@
 
 Why a table: tests, the label bench and the gallery renderer must agree on which fonts draw
 a script (its Noto font first, then other platforms' UI fonts) and which tesseract pack reads
-it. The sample names are common given and family
-names (no real person is meant), a few with the prefixes and student IDs that real classes put
-in their display names.
+it. The sample names are common given and family names (no real person is meant), a few with
+the prefixes and student IDs that real classes put in their display names.
 """
 
 from __future__ import annotations
