@@ -57,21 +57,29 @@ def luma(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
 
 
-def _steps(dev: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def _steps(dev: np.ndarray, axis: int, seam: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(rising, falling) boundary masks for boundaries 2..n-2 along ``axis`` of ``dev`` (luma
     distance from the gutter): the 2 px outside (before / after) are gutter, the 2 px inside
     deviate at least EDGE_T more, and so does the first inside pixel from the last outside one
-    (which puts the boundary on the exact pixel, not one early, under blur)."""
+    (which puts the boundary on the exact pixel, not one early, under blur). ``seam``: the
+    one pixel just outside is enough (a gutter shrunk to 1 px, with the next tile beyond it)."""
     if axis == 1:
-        rise, fall = _steps(np.ascontiguousarray(dev.T), 0)
+        rise, fall = _steps(np.ascontiguousarray(dev.T), 0, seam)
         return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
     s = cv2.add(dev[:-1], dev[1:], dtype=cv2.CV_16U)  # s[y] = dev[y] + dev[y+1]
     a, b = s[:-2], s[2:]  # rows y-2,y-1 and y,y+1 for boundary y
     p, q = dev[1:-2].astype(np.int16), dev[2:-1].astype(np.int16)  # rows y-1 and y
     lo, step = 2 * GUTTER_TOL, 2 * EDGE_T
-    rise = (cv2.compare(a, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(b, a), step, cv2.CMP_GE)
+    out_a, out_b = cv2.compare(a, lo, cv2.CMP_LE), cv2.compare(b, lo, cv2.CMP_LE)
+    a_out, b_out = a, b  # what the outside side's step is measured from
+    if seam:
+        out_a |= cv2.compare(dev[1:-2], GUTTER_TOL, cv2.CMP_LE)
+        out_b |= cv2.compare(dev[2:-1], GUTTER_TOL, cv2.CMP_LE)
+        a_out = np.minimum(a, cv2.add(dev[1:-2], dev[1:-2], dtype=cv2.CV_16U))
+        b_out = np.minimum(b, cv2.add(dev[2:-1], dev[2:-1], dtype=cv2.CV_16U))
+    rise = (out_a & cv2.compare(cv2.subtract(b, a_out), step, cv2.CMP_GE)
             & cv2.compare(q - p, EDGE_T, cv2.CMP_GE))
-    fall = (cv2.compare(b, lo, cv2.CMP_LE) & cv2.compare(cv2.subtract(a, b), step, cv2.CMP_GE)
+    fall = (out_b & cv2.compare(cv2.subtract(a, b_out), step, cv2.CMP_GE)
             & cv2.compare(p - q, EDGE_T, cv2.CMP_GE))
     return rise, fall
 
@@ -113,17 +121,22 @@ def rings(gray: np.ndarray, sat: np.ndarray) -> Rings:
                                           np.ascontiguousarray(rc[1].T)), flat[0], flat[1])
 
 
-def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evidence:
+def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None,
+             seam: bool = False) -> Evidence:
     """Boundary maps of ``gray`` (uint8 luma) against the gutter luma, as integral images of
-    the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps."""
+    the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps.
+    ``seam``: a boundary needs one gutter pixel outside, not two (``_steps``): a screenshot
+    shrunk to 0.6-0.75 leaves a 2 px gutter 1 px wide, or blends it into the tiles beside it.
+    Thin dark lines in video and wallpaper then count too, so it is a second look
+    (``capture.layout_fit.fit``)."""
     h, w = gray.shape
     dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
     maps, raw, prof = [], [], []
     if ring is None:
-        rows, cols = _steps(dev, 0), _steps(dev, 1)
+        rows, cols = _steps(dev, 0, seam), _steps(dev, 1, seam)
     else:
-        rows = tuple(a | b for a, b in zip(_steps(dev, 0), ring.rows, strict=True))
-        cols = tuple(a | b for a, b in zip(_steps(dev, 1), ring.cols, strict=True))
+        rows = tuple(a | b for a, b in zip(_steps(dev, 0, seam), ring.rows, strict=True))
+        cols = tuple(a | b for a, b in zip(_steps(dev, 1, seam), ring.cols, strict=True))
     for m in rows:  # boundary y = 2..h-2 <- index y-2
         full = np.zeros((h + 1, w), np.uint8)
         full[2:h - 1] = m & 1
@@ -143,6 +156,76 @@ def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None) -> Evi
         rh, rv = cv2.integral(ring.hot_h & 1), cv2.integral(ring.hot_v & 1)
     exact = Evidence((h, w), *raw, prof[0], prof[1], None, gi, ii, rh, rv)
     return Evidence((h, w), *maps, prof[0], prof[1], exact, gi, ii, rh, rv)
+
+
+def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
+    """Indices of the ``k`` strongest local maxima (window 7) of ``p`` that reach ``floor``."""
+    mx = cv2.dilate(p.astype(np.float32).reshape(1, -1), np.ones((1, 7), np.uint8)).ravel()
+    idx = np.flatnonzero((p >= mx) & (p >= floor))
+    keep: list[int] = []
+    for i in idx[np.argsort(-p[idx], kind="stable")]:
+        if all(abs(int(i) - j) > 3 for j in keep):
+            keep.append(int(i))
+        if len(keep) == k:
+            break
+    return sorted(keep)
+
+
+def insets(w: int, h: int) -> tuple[int, int]:
+    """Border ends left out: rounded corners and corner blur carry no straight edge."""
+    return max(2, w // 14), max(2, h // 14)
+
+
+def band_hits(ev: Evidence, t: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) boundary hits per column over the inner rows of a tile row at ``t``."""
+    iy = max(2, h // 14)
+    return ev.band_cols(ev.left, t + iy, t + h - iy), ev.band_cols(ev.right, t + iy, t + h - iy)
+
+
+def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
+    """Border hits of a ``w x h`` tile at every x (array over x = 0..W-w) with its top at t."""
+    W = ev.shape[1]
+    ix, _ = insets(w, h)
+    top, bot = ev.row_cum(ev.top, t), ev.row_cum(ev.bot, t + h)
+    lp, rp = band_hits(ev, t, h)
+    n = W - w + 1
+    hits = (top[w - ix:w - ix + n] - top[ix:ix + n]) + (bot[w - ix:w - ix + n] - bot[ix:ix + n])
+    return hits.astype(np.float32) + lp[:n] + rp[w:w + n]
+
+
+def tile_length(w: int, h: int) -> float:
+    """Border length a tile's hits are counted along (``insets`` left out)."""
+    ix, iy = insets(w, h)
+    return float(2 * (w - 2 * ix) + 2 * (h - 2 * iy))
+
+
+def row_closed(ev: Evidence, row: list[Box], share: float) -> bool:
+    """Whether a row's top and bottom edges both show along ``share`` of their inner
+    length: a toolbar under the grid shows only one of them (the last row's gutter above
+    it, or the window's bottom edge)."""
+    ix = insets(row[0].w, row[0].h)[0]
+    inner = len(row) * (row[0].w - 2 * ix)
+    for y in (row[0].y, row[0].y + row[0].h):
+        cum = ev.row_cum(ev.top if y == row[0].y else ev.bot, y)
+        if sum(float(cum[b.x + b.w - ix] - cum[b.x + ix]) for b in row) < share * inner:
+            return False
+    return True
+
+
+
+def ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
+    """Gutters to try in the tile row [t, t+h) beside its edge-derived ones: the widths of its
+    vertical speaker-ring strips (ring pixels over most of the row's height). A ring drawn
+    outside a tile fills the gap to its neighbour, hides the edges that would measure it, and
+    is exactly as wide as that gap."""
+    if ev.ring_v is None:
+        return []
+    cols = np.diff((ev.ring_v[t + h] - ev.ring_v[t]).astype(np.int32)) >= 0.6 * h
+    edges = np.flatnonzero(np.diff(cols.astype(np.int8), prepend=0, append=0))
+    widths = edges[1::2] - edges[0::2]
+    return sorted({int(r) for r in widths if 2 <= r <= MAX_GAP})
+
+
 
 
 def saturation(image: np.ndarray) -> np.ndarray:

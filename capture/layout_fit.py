@@ -29,11 +29,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
 
-from capture.layout_evidence import MAX_GAP, Evidence, Rings, evidence, rings, weak_tiles
+from capture.layout_evidence import (
+    MAX_GAP,
+    Evidence,
+    Rings,
+    band_hits,
+    evidence,
+    peaks,
+    ring_gaps,
+    rings,
+    row_closed,
+    tile_hits,
+    tile_length,
+    weak_tiles,
+)
 from capture.types import Box
 
 ALPHA = 0.5  # weight of border length without evidence
@@ -49,6 +63,7 @@ WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
 TRIES = 3  # hypotheses finished and checked, best first ...
 RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
 OUTER_SHARE = 0.25  # border share an outer column or row only the widened maps fit must show
+SEAM_GAP = 2  # px: widest gutter (across or down) of a layout taken from the seam maps
 
 
 Params = tuple[int, int, int, float, float]  # a layout: top, tile height, width, gaps across, down
@@ -62,48 +77,13 @@ class Fit:
     gap: float  # may be fractional (``_at``)
 
 
-def peaks(p: np.ndarray, k: int, floor: float) -> list[int]:
-    """Indices of the ``k`` strongest local maxima (window 7) of ``p`` that reach ``floor``."""
-    mx = cv2.dilate(p.astype(np.float32).reshape(1, -1), np.ones((1, 7), np.uint8)).ravel()
-    idx = np.flatnonzero((p >= mx) & (p >= floor))
-    keep: list[int] = []
-    for i in idx[np.argsort(-p[idx], kind="stable")]:
-        if all(abs(int(i) - j) > 3 for j in keep):
-            keep.append(int(i))
-        if len(keep) == k:
-            break
-    return sorted(keep)
-
-
-def _insets(w: int, h: int) -> tuple[int, int]:
-    """Border ends left out: rounded corners and corner blur carry no straight edge."""
-    return max(2, w // 14), max(2, h // 14)
-
-
-def _band(ev: Evidence, t: int, h: int) -> tuple[np.ndarray, np.ndarray]:
-    """(left, right) boundary hits per column over the inner rows of a tile row at ``t``."""
-    iy = max(2, h // 14)
-    return ev.band_cols(ev.left, t + iy, t + h - iy), ev.band_cols(ev.right, t + iy, t + h - iy)
-
-
-def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
-    """Border hits of a ``w x h`` tile at every x (array over x = 0..W-w) with its top at t."""
-    W = ev.shape[1]
-    ix, _ = _insets(w, h)
-    top, bot = ev.row_cum(ev.top, t), ev.row_cum(ev.bot, t + h)
-    lp, rp = _band(ev, t, h)
-    n = W - w + 1
-    hits = (top[w - ix:w - ix + n] - top[ix:ix + n]) + (bot[w - ix:w - ix + n] - bot[ix:ix + n])
-    return hits.astype(np.float32) + lp[:n] + rp[w:w + n]
-
-
 def _outer_tiles(ev: Evidence, exact: list[Box], wide: list[Box]) -> list[Box]:
     """``exact``, or the rows that only the widened maps fit in full (``wide``: the same
     lattice, maybe 1 px off). After shrinking or compression the outer columns' edges blur
     and the exact maps drop them (a 9-column grid came out as 7), yet they are tiles: the
     wide rows are taken when their extra tiles show edges along ``OUTER_SHARE`` of their
     length (a column of the weaker evidence alone, wallpaper beside a window, does not), and
-    a new row when it also shows its top and bottom edges (``_closed``)."""
+    a new row when it also shows its top and bottom edges (``row_closed``)."""
     if len(wide) <= len(exact):
         return exact
     w, h = exact[0].w, exact[0].h
@@ -129,34 +109,16 @@ def _outer_tiles(ev: Evidence, exact: list[Box], wide: list[Box]) -> list[Box]:
     for y, row in by_row.items():
         if y in rows:
             kept += row if use_wide else [b for b in exact if b.y == y]
-        elif seen(row) and _closed(ev, row):
+        elif seen(row) and row_closed(ev, row, OUTER_SHARE):
             kept += row
     return sorted(kept, key=lambda b: (b.y, b.x))
-
-
-def _closed(ev: Evidence, row: list[Box]) -> bool:
-    """Whether a row's top and bottom edges both show along ``OUTER_SHARE`` of their inner
-    length: a toolbar under the grid shows only one of them (the last row's gutter above
-    it, or the window's bottom edge)."""
-    ix = _insets(row[0].w, row[0].h)[0]
-    inner = len(row) * (row[0].w - 2 * ix)
-    for y in (row[0].y, row[0].y + row[0].h):
-        cum = ev.row_cum(ev.top if y == row[0].y else ev.bot, y)
-        if sum(float(cum[b.x + b.w - ix] - cum[b.x + ix]) for b in row) < OUTER_SHARE * inner:
-            return False
-    return True
-
-
-def tile_length(w: int, h: int) -> float:
-    ix, iy = _insets(w, h)
-    return float(2 * (w - 2 * ix) + 2 * (h - 2 * iy))
 
 
 def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, list[int], list[int]]:
     """For the tile row [t, t+h): support of its side edges, widths and gaps to try.
     Widths: 16:9 and the spacing of the band's left/right edge pairs; gaps: to the next row
     top, and between a right edge and the next left edge."""
-    lp, rp = _band(ev, t, h)
+    lp, rp = band_hits(ev, t, h)
     floor = 0.5 * (h - 2 * max(2, h // 14))
     ls, rs = peaks(lp, 10, floor), peaks(rp, 10, floor)
     support = float(sum(lp[x] for x in ls) + sum(rp[x] for x in rs))
@@ -187,19 +149,6 @@ def _pitch_gaps(tops: list[int], t: int, h: int) -> list[float]:
     votes = Counter(round(((t2 - t) / k - h) * 2) / 2 for t2 in tops if t2 > t + h
                     for k in range(2, 9) if 0 <= (t2 - t) / k - h <= MAX_GAP)
     return [g for g, v in votes.most_common(2) if v >= 2]
-
-
-def _ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
-    """Gutters to try in the tile row [t, t+h) beside its edge-derived ones: the widths of its
-    vertical speaker-ring strips (ring pixels over most of the row's height). A ring drawn
-    outside a tile fills the gap to its neighbour, hides the edges that would measure it, and
-    is exactly as wide as that gap."""
-    if ev.ring_v is None:
-        return []
-    cols = np.diff((ev.ring_v[t + h] - ev.ring_v[t]).astype(np.int32)) >= 0.6 * h
-    edges = np.flatnonzero(np.diff(cols.astype(np.int8), prepend=0, append=0))
-    widths = edges[1::2] - edges[0::2]
-    return sorted({int(r) for r in widths if 2 <= r <= MAX_GAP})
 
 
 def fit_rows(ev: Evidence, t: int, h: int, w: int, g: float, max_rows: int = 99,
@@ -285,32 +234,52 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     window, a row of taskbar or toolbar icons does not. ``accept`` (the caller's checks on
     a finished layout): when the best-scoring hypothesis fails them, the next ones are tried
     (up to TRIES). A speaker ring's outer box is a perfect gutter-bounded rectangle, and a
-    2-tile call has little else to outvote it; the true layout is the runner-up."""
+    2-tile call has little else to outvote it; the true layout is the runner-up.
+    The search runs twice: on the boundary maps, then on the seam maps (``evidence(seam=
+    True)``: 1 px gutters of a shrunk screenshot), whose layout wins as ``_seams_win`` says."""
     if ring is None and sat is not None:
         ring = rings(gray, sat)
-    ev = evidence(gray, bg_luma, ring)
-    H, W = ev.shape
-    floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
-    tops, bots = peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
-    pairs = []  # ranked by the first row's score per pixel of height: a hypothesis that
-    for t in tops:  # merges 2x2 tiles explains no more border than one true row
-        for b in bots:
-            h = b - t
-            if MIN_H <= h <= 0.97 * H:
-                _, widths, gaps = _candidates(ev, t, h, tops)
-                for w in widths:
-                    for g in gaps:
-                        if w <= 0.99 * W:
-                            one = fit_rows(ev, t, h, w, g, max_rows=1, weak=False)[0]
-                            pairs.append((one / h, t, h, w, g))
-    pairs.sort(key=lambda x: -x[0])
-    by_raw = sorted(pairs, key=lambda x: -x[0] * x[2])  # big tiles: raw score
-    chosen = pairs[:max_pairs // 2 + 1] + [p for p in by_raw[:max_pairs // 2]
-                                           if p not in pairs[:max_pairs // 2 + 1]]
-    hyps = dict.fromkeys((t, h, w, g) for _, t, h, w, g0 in chosen
-                         for g in [g0, *_ring_gaps(ev, t, h)])
+    plain = _search(evidence(gray, bg_luma, ring), min_tiles, max_pairs, min_area, accept)
+    seams = _search(evidence(gray, bg_luma, ring, seam=True), min_tiles, max_pairs, min_area,
+                    accept)
+    return seams if _seams_win(plain, seams) else plain
+
+
+def _seams_win(plain: Fit | None, seams: Fit | None) -> bool:
+    """Whether the layout found on the seam maps replaces the plain one: only one whose
+    gutters are 1-2 px across and down (what those maps add; with wider gutters they only add
+    the thin lines of video and wallpaper: a photo's lattice towers fitted as 4 tiles beside
+    a 4-tile window), and only where the plain search found nothing or fewer tiles within the
+    seam layout's area (2x2 tiles merged into one, half of the grid)."""
+    if seams is None or max(gutters(seams.boxes)) > SEAM_GAP:
+        return False
+    if plain is None:
+        return True
+    a, b = _extent(plain.boxes), _extent(seams.boxes)
+    inside = (a[0] >= b[0] - 3 and a[1] >= b[1] - 3 and a[2] <= b[2] + 3 and a[3] <= b[3] + 3)
+    return len(seams.boxes) > len(plain.boxes) and inside
+
+
+def gutters(boxes: list[Box]) -> tuple[int, int]:
+    """(across, down): the narrowest gap between neighbours in a row, and between rows (0
+    where a layout has one column or one row)."""
+    h = boxes[0].h
+    across = [b.x - a.x - a.w for a, b in pairwise(boxes) if abs(b.y - a.y) <= 2]
+    ys = sorted({b.y for b in boxes})
+    down = [y2 - y1 - h for y1, y2 in pairwise(ys)]
+    return min(across, default=0), min(down, default=0)
+
+
+def _extent(boxes: list[Box]) -> tuple[int, int, int, int]:
+    return (min(b.x for b in boxes), min(b.y for b in boxes),
+            max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes))
+
+
+def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
+            accept: Callable[[Fit], bool] | None) -> Fit | None:
+    """The best accepted layout on one set of boundary maps (see ``fit``)."""
     ranked: list[tuple[float, tuple[int, int, int, float], Fit]] = []
-    for t, h, w, g in hyps:  # in rank order, without repeats
+    for t, h, w, g in _hypotheses(ev, max_pairs):  # in rank order, without repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
         if len(boxes) < min_tiles or len(boxes) * w * h < min_area:
             continue
@@ -323,6 +292,32 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
         if found is not None and (accept is None or accept(found)):
             return found
     return None
+
+
+def _hypotheses(ev: Evidence, max_pairs: int) -> list[tuple[int, int, int, float]]:
+    """(top, tile height, width, gap) to fit, from the row profiles' (top, bottom) pairs,
+    ranked by the first row's score per pixel of height (a hypothesis that merges 2x2 tiles
+    explains no more border than one true row), some by raw score (big tiles)."""
+    H, W = ev.shape
+    floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
+    tops, bots = peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
+    pairs = []
+    for t in tops:
+        for b in bots:
+            h = b - t
+            if MIN_H <= h <= 0.97 * H:
+                _, widths, gaps = _candidates(ev, t, h, tops)
+                for w in widths:
+                    for g in gaps:
+                        if w <= 0.99 * W:
+                            one = fit_rows(ev, t, h, w, g, max_rows=1, weak=False)[0]
+                            pairs.append((one / h, t, h, w, g))
+    pairs.sort(key=lambda x: -x[0])
+    by_raw = sorted(pairs, key=lambda x: -x[0] * x[2])
+    chosen = pairs[:max_pairs // 2 + 1] + [p for p in by_raw[:max_pairs // 2]
+                                           if p not in pairs[:max_pairs // 2 + 1]]
+    return list(dict.fromkeys((t, h, w, g) for _, t, h, w, g0 in chosen
+                              for g in [g0, *ring_gaps(ev, t, h)]))
 
 
 def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int) -> Fit | None:

@@ -15,7 +15,10 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
   70x40 minimum (a wrong 3-tile grid over the toolbar won instead);
 - screens shared shrunk, whose gutters land a fractional and different distance apart across
   and down (2 px at 0.66: 1.5 px across, 0.8 px down): one whole-pixel gap for both put outer
-  rows and columns off (49 Meet tiles in a window found as 33 or 42, 36 Teams tiles as 34).
+  rows and columns off (49 Meet tiles in a window found as 33 or 42, 36 Teams tiles as 34);
+- Zoom's 2-4 px gutters shared at 0.6-0.77: 1 px wide, or blended into the tiles beside them,
+  with no two gutter pixels side by side for a boundary: 4 tiles were found as 2, 12 as 6,
+  49 as 4 or 35.
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -52,6 +55,14 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                                "jpeg", "latin", 0.79),
     "gaps-differ-shrunk-36": ("teams", "light", 36, (1366, 768), 1.0, True, False, 515934038,
                               "jpeg", "latin", 0.62),
+    "seam-gutters-4": ("zoom", "dark", 4, (1920, 1080), 1.0, True, False, 1069914874, "h264",
+                       "latin", 0.67),
+    "seam-gutters-12": ("zoom", "light", 12, (1366, 768), 1.25, True, False, 914859216, "h264",
+                        "latin", 0.73),
+    "seam-gutters-49": ("zoom", "light", 49, (2560, 1440), 1.0, True, False, 154228996, "png",
+                        "latin", 0.64),
+    "seam-gutters-49-125": ("zoom", "light", 49, (2560, 1440), 1.25, True, False, 866196524,
+                            "png", "latin", 0.79),
 }
 
 
@@ -123,3 +134,41 @@ def test_a_slide_with_a_flat_rectangle_is_no_gallery() -> None:
     cv2.rectangle(slide, (80, 300), (700, 600), (200, 120, 40), -1)
     result = GridDetector().detect(slide)
     assert not result.is_gallery and result.tiles == (), result.reason
+
+
+def test_seam_maps_need_one_gutter_pixel() -> None:
+    """Two tiles 1 px apart (a 2 px gutter shared at 0.6): the plain boundary maps see no
+    edge between them (they want two gutter pixels outside), the seam maps see both."""
+    import numpy as np
+
+    from capture import layout_evidence
+
+    gray = np.full((200, 400), 26, np.uint8)
+    gray[50:150, 20:190] = 120
+    gray[50:150, 191:360] = 140  # column 190: the 1 px gutter
+    for seam in (False, True):
+        ev = layout_evidence.evidence(gray, 26.0, seam=seam).exact
+        assert ev is not None
+        right = ev.band_cols(ev.right, 60, 140)[190]  # the left tile's right boundary
+        left = ev.band_cols(ev.left, 60, 140)[191]  # the right tile's left boundary
+        assert (right >= 70 and left >= 70) == seam, (seam, right, left)
+        assert ev.band_cols(ev.left, 60, 140)[20] >= 70  # outer edges: either way
+
+
+def test_seam_layout_replaces_plain_only_with_thin_gutters() -> None:
+    """The seam maps' layout wins only with 1-2 px gutters, and only over nothing or over
+    fewer tiles inside its area (2x2 merged into one): thin dark lines in wallpaper fit
+    as tiles with wider gaps, and elsewhere."""
+    from capture.layout_fit import Fit, _seams_win, gutters
+    from capture.types import Box
+
+    def grid(gap: int, x0: int = 10) -> Fit:
+        boxes = [Box(x0 + c * (160 + gap), 10 + r * (90 + gap), 160, 90)
+                 for r in range(2) for c in range(2)]
+        return Fit(boxes, 100.0, 0.9, gap)
+
+    assert gutters(grid(1).boxes) == (1, 1)
+    assert _seams_win(None, grid(1)) and not _seams_win(None, grid(4))
+    assert _seams_win(Fit([Box(10, 10, 321, 181)], 50.0, 0.6, 0), grid(1))  # merged
+    assert not _seams_win(grid(6, x0=600), grid(1))  # the plain grid lies elsewhere
+    assert not _seams_win(grid(1), grid(1))  # no more tiles: the plain layout stays
