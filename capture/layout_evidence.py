@@ -4,7 +4,8 @@ Why a module of its own: the fit is a search over layouts; what it searches agai
 boundary maps (a luma step with gutter-coloured pixels just outside, or a speaker ring
 outside), the weaker evidence of a tile whose edges do not show (gutter all round it, content
 inside: pillarboxed phones, dark video, camera-off cards close to the gutter colour), and the
-checks a fitted layout must pass (content inside its tiles, gutter colour in its gaps).
+checks a fitted layout must pass (content inside its tiles, gutter colour in its gaps), and
+the measures of a tile against the maps (its border hits and length, a row's closed edges).
 """
 
 from __future__ import annotations
@@ -212,7 +213,6 @@ def row_closed(ev: Evidence, row: list[Box], share: float) -> bool:
     return True
 
 
-
 def ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
     """Gutters to try in the tile row [t, t+h) beside its edge-derived ones: the widths of its
     vertical speaker-ring strips (ring pixels over most of the row's height). A ring drawn
@@ -224,8 +224,6 @@ def ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:
     edges = np.flatnonzero(np.diff(cols.astype(np.int8), prepend=0, append=0))
     widths = edges[1::2] - edges[0::2]
     return sorted({int(r) for r in widths if 2 <= r <= MAX_GAP})
-
-
 
 
 def saturation(image: np.ndarray) -> np.ndarray:
