@@ -20,12 +20,10 @@ last rows of such tiles. The evidence itself lives in capture.layout_evidence.
 
 A shrunk screenshot's gutters are fractional, and differ across and down (2 px at 0.66: 1.5
 and 0.8 px): gaps are tried to the half pixel, also as the row tops' pitch says, and refined
-across and down apart (bench_downscaled Latin, tiles matched shrunk: seed 5 968 -> 1004/1004,
-seed 21 892 -> 938, 13 +4, 31 +8; seeds 3, 7, 11, 17, 29 and all screens as drawn the same).
-Shrunk further, Zoom's 2-4 px gutters are 1 px wide or blended, and the boundary maps (two
-gutter pixels outside an edge) lose every edge between neighbours: a second search runs on
-seam maps (one gutter pixel is enough), and its layout is kept only with 1-2 px gutters
-(``_seams_win``; tiles matched shrunk, 9 seeds: +0 to +42 a seed, precision the same or up).
+across and down apart. Shrunk further, Zoom's 2-4 px gutters are 1 px wide or blended, and
+the boundary maps lose every edge between neighbours: a second search runs on seam maps (one
+gutter pixel outside an edge is enough; ``_seams_win``). Measurements: README, "How tiles are
+found".
 """
 
 from __future__ import annotations
@@ -260,7 +258,7 @@ def _seams_win(plain: Fit | None, seams: Fit | None) -> bool:
     if plain is None:
         return True
     a, b = _extent(plain.boxes), _extent(seams.boxes)
-    inside = (a[0] >= b[0] - 3 and a[1] >= b[1] - 3 and a[2] <= b[2] + 3 and a[3] <= b[3] + 3)
+    inside = all(a[i] >= b[i] - 3 for i in (0, 1)) and all(a[i] <= b[i] + 3 for i in (2, 3))
     return len(seams.boxes) > len(plain.boxes) and inside
 
 
@@ -303,8 +301,7 @@ def _hypotheses(ev: Evidence, max_pairs: int) -> list[tuple[int, int, int, float
     ranked by the first row's score per pixel of height (a hypothesis that merges 2x2 tiles
     explains no more border than one true row), some by raw score (big tiles)."""
     H, W = ev.shape
-    floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
-    tops, bots = peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
+    tops, bots = _row_peaks(ev)
     pairs = []
     for t in tops:
         for b in bots:
@@ -324,21 +321,32 @@ def _hypotheses(ev: Evidence, max_pairs: int) -> list[tuple[int, int, int, float
                               for g in [g0, *ring_gaps(ev, t, h)]))
 
 
+def _row_peaks(ev: Evidence) -> tuple[list[int], list[int]]:
+    """(tops, bottoms): the strongest rows of the top and bottom boundary profiles."""
+    floor = max(20.0, 0.1 * float(max(ev.ptop.max(), ev.pbot.max())))
+    return peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
+
+
 def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int) -> Fit | None:
     """One hypothesis made pixel-exact and grown upwards (the pair found may be a later row)."""
     params, best = _refine(ev, params, best, min_tiles)
     t, h, w, g, gy = params
     grew = False
     # the pair found may be a later row: try starting higher up, with the row gap refined on
-    # the rows seen so far or the same as across (two rows cannot tell 7 from 7.5 px)
-    for down in dict.fromkeys((gy, g)):
+    # the rows seen so far, the gap across (two rows cannot tell 7 from 7.5 px), or the gap a
+    # row top above says, across too (a row below whose ring and phone hid its gaps)
+    tries = [(g, down) for down in (gy, g)]
+    for t2 in _row_peaks(ev)[0]:
+        if 0 < t - t2 - h <= MAX_GAP:
+            tries += [(t - t2 - h, t - t2 - h), (g, t - t2 - h)]
+    for across, down in dict.fromkeys(tries):
         k = 1
         while t - _at(k, h + down) >= 0:
             top = t - _at(k, h + down)
-            score, boxes, hits = fit_rows(ev, top, h, w, g, gy=down)
+            score, boxes, hits = fit_rows(ev, top, h, w, across, gy=down)
             if score > best.score and len(boxes) >= min_tiles:
-                best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)
-                params, grew = (top, h, w, g, down), True
+                best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), across)
+                params, grew = (top, h, w, across, down), True
             k += 1
     if grew:
         params, best = _refine(ev, params, best, min_tiles)

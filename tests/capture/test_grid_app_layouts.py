@@ -18,7 +18,10 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
   rows and columns off (49 Meet tiles in a window found as 33 or 42, 36 Teams tiles as 34);
 - Zoom's 2-4 px gutters shared at 0.6-0.77: 1 px wide, or blended into the tiles beside them,
   with no two gutter pixels side by side for a boundary: 4 tiles were found as 2, 12 as 6,
-  49 as 4 or 35.
+  49 as 4 or 35;
+- a top row of pillarboxed phones (top edges, few side edges) over a row whose speaker ring
+  and pillarboxed tile hid its gaps: only the lower row was found, with the wrong gap, and
+  growing it upwards missed the top row (6 Meet tiles found as 3, as drawn).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -55,6 +58,10 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                                "jpeg", "latin", 0.79),
     "gaps-differ-shrunk-36": ("teams", "light", 36, (1366, 768), 1.0, True, False, 515934038,
                               "jpeg", "latin", 0.62),
+    "phones-over-ringed-row": ("meet", "light", 6, (1366, 768), 2.0, True, False, 945249452,
+                               "jpeg"),
+    "phones-over-ringed-row-window": ("meet", "light", 6, (2560, 1440), 1.25, False, False,
+                                      198397136, "png"),
     "seam-gutters-4": ("zoom", "dark", 4, (1920, 1080), 1.0, True, False, 1069914874, "h264",
                        "latin", 0.67),
     "seam-gutters-12": ("zoom", "light", 12, (1366, 768), 1.25, True, False, 914859216, "h264",
