@@ -281,7 +281,8 @@ def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
             accept: Callable[[Fit], bool] | None) -> Fit | None:
     """The best accepted layout on one set of boundary maps (see ``fit``)."""
     ranked: list[tuple[float, tuple[int, int, int, float], Fit]] = []
-    for t, h, w, g in _hypotheses(ev, max_pairs):  # in rank order, without repeats
+    tops, bots = _row_peaks(ev)
+    for t, h, w, g in _hypotheses(ev, tops, bots, max_pairs):  # in rank order, no repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
         if len(boxes) < min_tiles or len(boxes) * w * h < min_area:
             continue
@@ -290,18 +291,18 @@ def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
     ranked.sort(key=lambda r: -r[0])  # stable: the better-ranked pair wins a tie
     close = [r for r in ranked[:TRIES] if r is ranked[0] or r[0] >= RUNNER_UP * ranked[0][0]]
     for _, (t, h, w, g), best in close:
-        found = _finish(ev, (t, h, w, g, g), best, min_tiles)
+        found = _finish(ev, (t, h, w, g, g), best, min_tiles, tops)
         if found is not None and (accept is None or accept(found)):
             return found
     return None
 
 
-def _hypotheses(ev: Evidence, max_pairs: int) -> list[tuple[int, int, int, float]]:
+def _hypotheses(ev: Evidence, tops: list[int], bots: list[int], max_pairs: int
+                ) -> list[tuple[int, int, int, float]]:
     """(top, tile height, width, gap) to fit, from the row profiles' (top, bottom) pairs,
     ranked by the first row's score per pixel of height (a hypothesis that merges 2x2 tiles
     explains no more border than one true row), some by raw score (big tiles)."""
     H, W = ev.shape
-    tops, bots = _row_peaks(ev)
     pairs = []
     for t in tops:
         for b in bots:
@@ -327,8 +328,10 @@ def _row_peaks(ev: Evidence) -> tuple[list[int], list[int]]:
     return peaks(ev.ptop, 12, floor), peaks(ev.pbot, 12, floor)
 
 
-def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int) -> Fit | None:
-    """One hypothesis made pixel-exact and grown upwards (the pair found may be a later row)."""
+def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int, tops: list[int]
+            ) -> Fit | None:
+    """One hypothesis made pixel-exact and grown upwards (the pair found may be a later row;
+    ``tops``: the row tops the hypotheses came from)."""
     params, best = _refine(ev, params, best, min_tiles)
     t, h, w, g, gy = params
     grew = False
@@ -336,7 +339,7 @@ def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int) -> Fit | No
     # the rows seen so far, the gap across (two rows cannot tell 7 from 7.5 px), or the gap a
     # row top above says, across too (a row below whose ring and phone hid its gaps)
     tries = [(g, down) for down in (gy, g)]
-    for t2 in _row_peaks(ev)[0]:
+    for t2 in tops:
         if 0 < t - t2 - h <= MAX_GAP:
             tries += [(t - t2 - h, t - t2 - h), (g, t - t2 - h)]
     for across, down in dict.fromkeys(tries):
