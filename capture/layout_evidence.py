@@ -10,7 +10,7 @@ the measures of a tile against the maps (its border hits and length, a row's clo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -44,6 +44,7 @@ class Evidence:
     ink: np.ndarray | None = None  # (H+1, W+1) integral of content pixels (INK_TOL)
     ring_h: np.ndarray | None = None  # (H+1, W+1) integral of Rings.hot_h pixels
     ring_v: np.ndarray | None = None  # ... of Rings.hot_v pixels
+    memo: dict = field(default_factory=dict)  # tile_hits / weak_tiles rows already measured
 
     def row_cum(self, which: np.ndarray, y: int) -> np.ndarray:
         """Cumulative hits along boundary row ``y`` (length W+1)."""
@@ -64,20 +65,21 @@ def _steps(dev: np.ndarray, axis: int, seam: bool = False) -> tuple[np.ndarray, 
     deviate at least EDGE_T more, and so does the first inside pixel from the last outside one
     (which puts the boundary on the exact pixel, not one early, under blur). ``seam``: the
     one pixel just outside is enough (a gutter shrunk to 1 px, with the next tile beyond it)."""
-    if axis == 1:
-        rise, fall = _steps(np.ascontiguousarray(dev.T), 0, seam)
-        return np.ascontiguousarray(rise.T), np.ascontiguousarray(fall.T)
-    s = cv2.add(dev[:-1], dev[1:], dtype=cv2.CV_16U)  # s[y] = dev[y] + dev[y+1]
-    a, b = s[:-2], s[2:]  # rows y-2,y-1 and y,y+1 for boundary y
-    p, q = dev[1:-2].astype(np.int16), dev[2:-1].astype(np.int16)  # rows y-1 and y
+    def cut(a: np.ndarray, lo: int, hi: int | None) -> np.ndarray:  # a view, no transpose
+        return a[lo:hi] if axis == 0 else a[:, lo:hi]
+
+    s = cv2.add(cut(dev, None, -1), cut(dev, 1, None), dtype=cv2.CV_16U)  # dev[y] + dev[y+1]
+    a, b = cut(s, None, -2), cut(s, 2, None)  # rows y-2,y-1 and y,y+1 for boundary y
+    d1, d2 = cut(dev, 1, -2), cut(dev, 2, -1)  # rows y-1 and y
+    p, q = d1.astype(np.int16), d2.astype(np.int16)
     lo, step = 2 * GUTTER_TOL, 2 * EDGE_T
     out_a, out_b = cv2.compare(a, lo, cv2.CMP_LE), cv2.compare(b, lo, cv2.CMP_LE)
     a_out, b_out = a, b  # what the outside side's step is measured from
     if seam:
-        out_a |= cv2.compare(dev[1:-2], GUTTER_TOL, cv2.CMP_LE)
-        out_b |= cv2.compare(dev[2:-1], GUTTER_TOL, cv2.CMP_LE)
-        a_out = np.minimum(a, cv2.add(dev[1:-2], dev[1:-2], dtype=cv2.CV_16U))
-        b_out = np.minimum(b, cv2.add(dev[2:-1], dev[2:-1], dtype=cv2.CV_16U))
+        out_a |= cv2.compare(d1, GUTTER_TOL, cv2.CMP_LE)
+        out_b |= cv2.compare(d2, GUTTER_TOL, cv2.CMP_LE)
+        a_out = np.minimum(a, cv2.add(d1, d1, dtype=cv2.CV_16U))
+        b_out = np.minimum(b, cv2.add(d2, d2, dtype=cv2.CV_16U))
     rise = (out_a & cv2.compare(cv2.subtract(b, a_out), step, cv2.CMP_GE)
             & cv2.compare(q - p, EDGE_T, cv2.CMP_GE))
     fall = (out_b & cv2.compare(cv2.subtract(a, b_out), step, cv2.CMP_GE)
@@ -106,8 +108,9 @@ class Rings:
 
     rows: tuple[np.ndarray, np.ndarray]
     cols: tuple[np.ndarray, np.ndarray]
-    hot_h: np.ndarray  # saturated pixels of one luma with their left/right neighbours
-    hot_v: np.ndarray  # ... with their upper/lower neighbours (255/0)
+    hot_h: np.ndarray  # (H+1, W+1) integral of saturated pixels of one luma with their
+    #                   left/right neighbours
+    hot_v: np.ndarray  # ... with their upper/lower neighbours
 
 
 def rings(gray: np.ndarray, sat: np.ndarray) -> Rings:
@@ -119,17 +122,19 @@ def rings(gray: np.ndarray, sat: np.ndarray) -> Rings:
         spread = cv2.subtract(cv2.dilate(gray, k), cv2.erode(gray, k))
         flat.append(hot & cv2.compare(spread, 6, cv2.CMP_LE))
     return Rings(_ring_steps(gray, sat), (np.ascontiguousarray(rc[0].T),
-                                          np.ascontiguousarray(rc[1].T)), flat[0], flat[1])
+                                          np.ascontiguousarray(rc[1].T)),
+                 cv2.integral(flat[0] & 1), cv2.integral(flat[1] & 1))
 
 
 def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None,
-             seam: bool = False) -> Evidence:
+             seam: bool = False, like: Evidence | None = None) -> Evidence:
     """Boundary maps of ``gray`` (uint8 luma) against the gutter luma, as integral images of
     the maps widened by 1 px (rounding, blur); the row profiles come from the exact maps.
     ``seam``: a boundary needs one gutter pixel outside, not two (``_steps``): a screenshot
     shrunk to 0.6-0.75 leaves a 2 px gutter 1 px wide, or blends it into the tiles beside it.
     Thin dark lines in video and wallpaper then count too, so it is a second look
-    (``capture.layout_fit.fit``)."""
+    (``capture.layout_fit.fit``). ``like``: evidence of the same frame and gutter colour
+    whose gutter and content integrals are taken instead of computed again."""
     h, w = gray.shape
     dev = cv2.absdiff(gray, np.full_like(gray, int(round(bg_luma))))
     maps, raw, prof = [], [], []
@@ -149,12 +154,12 @@ def evidence(gray: np.ndarray, bg_luma: float, ring: Rings | None = None,
         full[:, 2:w - 1] = m & 1
         raw.append(cv2.integral(full))
         maps.append(cv2.integral(cv2.dilate(full, np.ones((1, 3), np.uint8))))
-    gut = cv2.compare(dev, GUTTER_TOL, cv2.CMP_LE)
-    gi = cv2.integral(gut & 1)
-    ii = cv2.integral(cv2.compare(dev, INK_TOL, cv2.CMP_GT) & 1)
-    rh = rv = None
-    if ring is not None:
-        rh, rv = cv2.integral(ring.hot_h & 1), cv2.integral(ring.hot_v & 1)
+    if like is None:
+        gi = cv2.integral(cv2.compare(dev, GUTTER_TOL, cv2.CMP_LE) & 1)
+        ii = cv2.integral(cv2.compare(dev, INK_TOL, cv2.CMP_GT) & 1)
+    else:
+        gi, ii = like.gut, like.ink
+    rh, rv = (None, None) if ring is None else (ring.hot_h, ring.hot_v)
     exact = Evidence((h, w), *raw, prof[0], prof[1], None, gi, ii, rh, rv)
     return Evidence((h, w), *maps, prof[0], prof[1], exact, gi, ii, rh, rv)
 
@@ -184,7 +189,17 @@ def band_hits(ev: Evidence, t: int, h: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
-    """Border hits of a ``w x h`` tile at every x (array over x = 0..W-w) with its top at t."""
+    """Border hits of a ``w x h`` tile at every x (array over x = 0..W-w) with its top at t
+    (read-only: kept in ``ev.memo``, since hypotheses that differ only in their gap measure
+    the same rows again)."""
+    key = ("hits", t, h, w)
+    if key not in ev.memo:
+        ev.memo[key] = _tile_hits(ev, t, h, w)
+        ev.memo[key].flags.writeable = False
+    return ev.memo[key]
+
+
+def _tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
     W = ev.shape[1]
     ix, _ = insets(w, h)
     top, bot = ev.row_cum(ev.top, t), ev.row_cum(ev.bot, t + h)
@@ -239,6 +254,15 @@ def _box_sums(band: np.ndarray, x0: int, bw: int, n: int) -> np.ndarray:
 
 
 def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
+    """``_weak_tiles``, kept in ``ev.memo`` (read-only): the gap matters only as 1, 2 or 3+."""
+    key = ("weak", t, h, w, max(1, min(g, 3)))
+    if key not in ev.memo:
+        ev.memo[key] = _weak_tiles(ev, t, h, w, g)
+        ev.memo[key].flags.writeable = False
+    return ev.memo[key]
+
+
+def _weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     """Per x (0..W-w): does a ``w x h`` tile at (x, t) show the weaker evidence that holds
     where edges do not (pillarboxed phones, dark video, camera-off cards near the gutter
     colour): every side's gap strip shows the gutter or a speaker ring (saturated, of one

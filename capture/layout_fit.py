@@ -193,8 +193,7 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: float, max_rows: int = 99,
     # each row is centred on its own in whole pixels, so a last row whose span differs in
     # parity from the full rows' may sit 1 px off their common centre
     a1 = cv2.dilate(a.reshape(-1, W + 1), np.ones((1, 3), np.uint8)).reshape(a.shape)
-    last = np.maximum.accumulate(a1, axis=1)  # best last row with at most C tiles
-    full = np.cumsum(a, axis=0)  # rows 0..k all with C tiles
+    last, full = _running(a1, a)
     total = last.copy()
     total[1:] = full[:-1] + last[1:]
     total = np.nan_to_num(total, nan=-np.inf)
@@ -215,6 +214,18 @@ def fit_rows(ev: Evidence, t: int, h: int, w: int, g: float, max_rows: int = 99,
             boxes.append(Box(x, int(y), w, h))
             hits += max(float(row_hits[x]), WEAK_SHARE * length * seen_weak[x])
     return score, boxes, hits
+
+
+def _running(a1: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(running max of ``a1`` over counts: the best last row with at most C tiles, running
+    sum of ``a`` over rows: rows 0..k all with C tiles). Slice by slice, since numpy's
+    accumulate along an inner axis is ten times slower, and this is the fit's inner loop."""
+    last, full = a1.copy(), a.copy()
+    for c in range(1, a.shape[1]):
+        np.maximum(last[:, c - 1], last[:, c], out=last[:, c])
+    for k in range(1, a.shape[0]):
+        np.add(full[k - 1], full[k], out=full[k])
+    return last, full
 
 
 def _at(k: int, pitch: float) -> int:
@@ -241,9 +252,10 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     True)``: 1 px gutters of a shrunk screenshot), whose layout wins as ``_seams_win`` says."""
     if ring is None and sat is not None:
         ring = rings(gray, sat)
-    plain = _search(evidence(gray, bg_luma, ring), min_tiles, max_pairs, min_area, accept)
-    seams = _search(evidence(gray, bg_luma, ring, seam=True), min_tiles, max_pairs, min_area,
-                    accept)
+    ev = evidence(gray, bg_luma, ring)
+    plain = _search(ev, min_tiles, max_pairs, min_area, accept)
+    seams = _search(evidence(gray, bg_luma, ring, seam=True, like=ev), min_tiles, max_pairs,
+                    min_area, accept)
     return seams if _seams_win(plain, seams) else plain
 
 

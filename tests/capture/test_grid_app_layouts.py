@@ -28,6 +28,8 @@ The scenes are bench/bench_capture's realistic frames that used to fail (same se
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capture.grid import GridDetector
 from capture.render_apps import AppScene, compress, downscale, render_app
@@ -179,3 +181,46 @@ def test_seam_layout_replaces_plain_only_with_thin_gutters() -> None:
     assert _seams_win(Fit([Box(10, 10, 321, 181)], 50.0, 0.6, 0), grid(1))  # merged
     assert not _seams_win(grid(6, x0=600), grid(1))  # the plain grid lies elsewhere
     assert not _seams_win(grid(1), grid(1))  # no more tiles: the plain layout stays
+
+
+def test_measures_are_kept_read_only_and_match_fresh_ones() -> None:
+    """tile_hits / weak_tiles are kept per Evidence (hypotheses that differ in their gap
+    measure the same rows again): a kept row equals a fresh measure, cannot be written, and
+    the gap counts only as 1, 2 or 3+."""
+    import numpy as np
+
+    from capture import layout_evidence
+
+    gray = np.full((300, 600), 26, np.uint8)
+    gray[100:190, 100:260] = 120
+    gray[100:190, 266:426] = 36
+    ev = layout_evidence.evidence(gray, 26.0)
+    hits = layout_evidence.tile_hits(ev, 100, 90, 160)
+    assert np.array_equal(hits, layout_evidence._tile_hits(ev, 100, 90, 160))
+    assert hits.max() > 0 and layout_evidence.tile_hits(ev, 100, 90, 160) is hits
+    with pytest.raises(ValueError):
+        hits[0] = 1
+    for g in (1, 2, 3, 6, 9):
+        kept = layout_evidence.weak_tiles(ev, 100, 90, 160, g)
+        assert np.array_equal(kept, layout_evidence._weak_tiles(ev, 100, 90, 160, g)), g
+    assert layout_evidence.weak_tiles(ev, 100, 90, 160, 6)[266]
+    assert layout_evidence.weak_tiles(ev, 100, 90, 160, 9) is \
+        layout_evidence.weak_tiles(ev, 100, 90, 160, 3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 16), st.integers(1, 40), st.integers(0, 2**31 - 1))
+def test_running_max_and_sum_match_numpy(k: int, c: int, w: int, seed: int) -> None:
+    """fit_rows' slice-by-slice running max over counts and sum over rows equal numpy's
+    accumulate and cumsum, -inf (no tiles fit) included."""
+    import numpy as np
+
+    from capture.layout_fit import _running
+
+    rng = np.random.default_rng(seed)
+    a = rng.normal(0, 50, (k, c, w)).astype(np.float32)
+    a[rng.random(a.shape) < 0.3] = -np.inf
+    a1 = a + np.float32(1)
+    last, full = _running(a1, a)
+    assert np.array_equal(last, np.maximum.accumulate(a1, axis=1))
+    assert np.array_equal(full, np.cumsum(a, axis=0))
