@@ -33,7 +33,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
-import cv2
 import numpy as np
 
 from capture.layout_evidence import (
@@ -48,20 +47,16 @@ from capture.layout_evidence import (
     row_closed,
     tile_hits,
     tile_length,
-    weak_tiles,
 )
+from capture.layout_rows import at, fit_rows
 from capture.types import Box
 
-ALPHA = 0.5  # weight of border length without evidence
-#             hide a tile's own edges, and its inside still says "tile"
 MIN_W, MIN_H = 60, 34  # px: as grid.MIN_TILE_W/H. 25 tiles in a small window shared shrunk
 #                       are 68x37 (70x40 lost all 25; bench_downscaled seeds 11/7/21 shrunk:
 #                       tiles matched +25/+49/+49, precision up 0.4-0.6 points, as drawn unchanged)
 ASPECTS = (16 / 9,)
 ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a window edge or a
 #                    tile plus the chrome above it is not
-WEAK_VALUE = 0.05  # score per px of border of a weak tile: positive, far below a seen one
-WEAK_SHARE = 0.5  # border share a weak tile counts as in Fit.quality
 TRIES = 3  # hypotheses finished and checked, best first ...
 RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
 OUTER_SHARE = 0.25  # border share an outer column or row only the widened maps fit must show
@@ -153,89 +148,6 @@ def _pitch_gaps(tops: list[int], t: int, h: int) -> list[float]:
     return [g for g, v in votes.most_common(2) if v >= 2]
 
 
-def fit_rows(ev: Evidence, t: int, h: int, w: int, g: float, max_rows: int = 99,
-             weak: bool = True, gy: float | None = None) -> tuple[float, list[Box], float]:
-    """Best centred grid with tile ``w x h``, gap ``g`` (``gy`` between rows, when it differs)
-    and first row top ``t``: (score, boxes, hits). Every row but the last has the same count
-    C, the last 1..C, and all rows share one centre: dropping a dark tile from each end of a
-    full row would keep the centring, so counts are not chosen row by row. ``weak``: tiles
-    that show only the weaker evidence (weak_tiles) count a little; off for ranking
-    hypotheses by their edges."""
-    H, W = ev.shape
-    p, py = w + g, h + (g if gy is None else gy)
-    cmax = max(1, min(int((W + g) // p), 16))
-    length = tile_length(w, h)
-    table: list[np.ndarray] = []  # per row: (cmax, W+1) score of c+1 tiles centred at x
-    k = 0
-    while t + _at(k, py) + h < H and k < max_rows:
-        y = t + _at(k, py)
-        tv = (1 + ALPHA) * tile_hits(ev, y, h, w) - ALPHA * length
-        if weak:
-            tv = np.where(weak_tiles(ev, y, h, w, _at(1, g)), np.maximum(tv, WEAK_VALUE * length),
-                          tv)
-        rows = np.full((cmax, W + 1), -np.inf, np.float32)
-        acc = np.zeros(0, np.float32)
-        for c in range(1, cmax + 1):
-            span = c * w + _at(c - 1, g)
-            n0 = W - span + 1  # possible x0 values
-            if n0 <= 0:
-                break
-            off = _at(c - 1, p)
-            acc = tv[:n0] if c == 1 else acc[:n0] + tv[off:off + n0]
-            rows[c - 1, span // 2:span // 2 + n0] = acc
-        table.append(rows)
-        k += 1
-        if rows.max() < 0:
-            break
-    if not table:
-        return -np.inf, [], 0.0
-    a = np.stack(table)  # (K, cmax, W+1)
-    # each row is centred on its own in whole pixels, so a last row whose span differs in
-    # parity from the full rows' may sit 1 px off their common centre
-    a1 = cv2.dilate(a.reshape(-1, W + 1), np.ones((1, 3), np.uint8)).reshape(a.shape)
-    last, full = _running(a1, a)
-    total = last.copy()
-    total[1:] = full[:-1] + last[1:]
-    total = np.nan_to_num(total, nan=-np.inf)
-    k_last, c_idx, cx = np.unravel_index(int(np.argmax(total)), total.shape)
-    score = float(total[k_last, c_idx, cx])
-    counts = [c_idx + 1] * k_last + [int(np.argmax(a1[k_last, :c_idx + 1, cx])) + 1]
-    near = [x for x in (cx, cx - 1, cx + 1) if 0 <= x <= W]
-    dx = max(near, key=lambda x: a[k_last, counts[-1] - 1, x]) - cx
-    boxes: list[Box] = []
-    hits = 0.0
-    for r, c in enumerate(counts):
-        x0 = cx + (dx if r == k_last else 0) - (c * w + _at(c - 1, g)) // 2
-        y = t + _at(r, py)
-        row_hits = tile_hits(ev, y, h, w)
-        seen_weak = weak_tiles(ev, y, h, w, _at(1, g))
-        for i in range(c):
-            x = int(x0 + _at(i, p))
-            boxes.append(Box(x, int(y), w, h))
-            hits += max(float(row_hits[x]), WEAK_SHARE * length * seen_weak[x])
-    return score, boxes, hits
-
-
-def _running(a1: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(running max of ``a1`` over counts: the best last row with at most C tiles, running
-    sum of ``a`` over rows: rows 0..k all with C tiles). Slice by slice, since numpy's
-    accumulate along an inner axis is ten times slower, and this is the fit's inner loop."""
-    last, full = a1.copy(), a.copy()
-    for c in range(1, a.shape[1]):
-        np.maximum(last[:, c - 1], last[:, c], out=last[:, c])
-    for k in range(1, a.shape[0]):
-        np.add(full[k - 1], full[k], out=full[k])
-    return last, full
-
-
-def _at(k: int, pitch: float) -> int:
-    """Offset of the k-th tile (or gap) at a pitch that may be fractional: a screenshot
-    scaled by 0.61 has 1.5 px gutters, drawn 1 and 2 px in turn, and a whole-pixel pitch
-    puts the fourth row 2 px off. Halves round up (not to even), so that whole tiles plus
-    rounded gaps give the same offsets as the rounded pitch."""
-    return int(np.floor(k * pitch + 0.5))
-
-
 def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 10,
         sat: np.ndarray | None = None, min_area: float = 0.0,
         ring: Rings | None = None, accept: Callable[[Fit], bool] | None = None
@@ -245,9 +157,11 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
     speaker rings count as a tile's outside. Hypotheses whose tiles cover less than
     ``min_area`` px are skipped before they can hide the real grid: a gallery fills its
     window, a row of taskbar or toolbar icons does not. ``accept`` (the caller's checks on
-    a finished layout): when the best-scoring hypothesis fails them, the next ones are tried
-    (up to TRIES). A speaker ring's outer box is a perfect gutter-bounded rectangle, and a
-    2-tile call has little else to outvote it; the true layout is the runner-up.
+    a finished layout): the close runners-up (up to TRIES) are finished and checked too. A
+    speaker ring's outer box is a perfect gutter-bounded rectangle, and a 2-tile call has
+    little else to outvote it; the true layout is the runner-up. A runner-up also wins when,
+    finished, it scores higher at no lower quality: a lower row grown upwards past a dark
+    ringed tile beats tiles as tall as that row plus the toolbar (``_search``).
     The search runs twice: on the boundary maps, then on the seam maps (``evidence(seam=
     True)``: 1 px gutters of a shrunk screenshot), whose layout wins as ``_seams_win`` says."""
     if ring is None and sat is not None:
@@ -302,11 +216,14 @@ def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
                        Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)))
     ranked.sort(key=lambda r: -r[0])  # stable: the better-ranked pair wins a tie
     close = [r for r in ranked[:TRIES] if r is ranked[0] or r[0] >= RUNNER_UP * ranked[0][0]]
+    chosen: Fit | None = None
     for _, (t, h, w, g), best in close:
         found = _finish(ev, (t, h, w, g, g), best, min_tiles, tops)
-        if found is not None and (accept is None or accept(found)):
-            return found
-    return None
+        if found is None or (accept is not None and not accept(found)):
+            continue
+        if chosen is None or (found.score > chosen.score and found.quality >= chosen.quality):
+            chosen = found
+    return chosen
 
 
 def _hypotheses(ev: Evidence, tops: list[int], bots: list[int], max_pairs: int
@@ -356,8 +273,8 @@ def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int, tops: list[
             tries += [(t - t2 - h, t - t2 - h), (g, t - t2 - h)]
     for across, down in dict.fromkeys(tries):
         k = 1
-        while t - _at(k, h + down) >= 0:
-            top = t - _at(k, h + down)
+        while t - at(k, h + down) >= 0:
+            top = t - at(k, h + down)
             score, boxes, hits = fit_rows(ev, top, h, w, across, gy=down)
             if score > best.score and len(boxes) >= min_tiles:
                 best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), across)
