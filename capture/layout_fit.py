@@ -60,6 +60,9 @@ ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a wind
 TRIES = 3  # hypotheses finished and checked, best first ...
 RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
 OUTER_SHARE = 0.25  # border share an outer column or row only the widened maps fit must show
+SMALL_AREA = 0.5  # x min_area: hypotheses this big are finished when no bigger one passes
+#                  (a lower row in a small window, grown upwards, covers the area; tiles-only
+#                  harness: +49 tiles on a seed as drawn, one more exact frame shrunk)
 SEAM_GAP = 2  # px: widest gutter (across or down) of a layout taken from the seam maps
 
 
@@ -205,21 +208,38 @@ def _extent(boxes: list[Box]) -> tuple[int, int, int, int]:
 
 def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
             accept: Callable[[Fit], bool] | None) -> Fit | None:
-    """The best accepted layout on one set of boundary maps (see ``fit``)."""
-    ranked: list[tuple[float, tuple[int, int, int, float], Fit]] = []
+    """The best accepted layout on one set of boundary maps (see ``fit``). Hypotheses that
+    cover under ``min_area`` are finished only when no bigger one passes (they may be a later
+    row of a small window's grid, and grow upwards to the area), and apart from the big ones:
+    a row of taskbar icons scores above a gallery's row and must not crowd it out."""
+    big: list[tuple[float, tuple[int, int, int, float], Fit]] = []
+    small: list[tuple[float, tuple[int, int, int, float], Fit]] = []
     tops, bots = _row_peaks(ev)
     for t, h, w, g in _hypotheses(ev, tops, bots, max_pairs):  # in rank order, no repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
-        if len(boxes) < min_tiles or len(boxes) * w * h < min_area:
+        area = len(boxes) * w * h
+        if len(boxes) < min_tiles or area < SMALL_AREA * min_area:
             continue
-        ranked.append((score, (t, h, w, g),
-                       Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)))
-    ranked.sort(key=lambda r: -r[0])  # stable: the better-ranked pair wins a tie
+        (big if area >= min_area else small).append(
+            (score, (t, h, w, g), Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), g)))
+    chosen = _choose(ev, big, min_tiles, tops, 0.0, accept)
+    return chosen if chosen is not None else _choose(ev, small, min_tiles, tops, min_area, accept)
+
+
+def _choose(ev: Evidence, ranked: list[tuple[float, tuple[int, int, int, float], Fit]],
+            min_tiles: int, tops: list[int], min_area: float,
+            accept: Callable[[Fit], bool] | None) -> Fit | None:
+    """Of ``ranked``'s best and its close runners-up (TRIES, RUNNER_UP), finished: the first
+    that covers ``min_area`` and passes ``accept``, or a later one that scores higher at no
+    lower quality."""
+    ranked = sorted(ranked, key=lambda r: -r[0])  # stable: the better-ranked pair wins a tie
     close = [r for r in ranked[:TRIES] if r is ranked[0] or r[0] >= RUNNER_UP * ranked[0][0]]
     chosen: Fit | None = None
     for _, (t, h, w, g), best in close:
         found = _finish(ev, (t, h, w, g, g), best, min_tiles, tops)
-        if found is None or (accept is not None and not accept(found)):
+        if found is None or len(found.boxes) * found.boxes[0].w * found.boxes[0].h < min_area:
+            continue
+        if accept is not None and not accept(found):
             continue
         if chosen is None or (found.score > chosen.score and found.quality >= chosen.quality):
             chosen = found

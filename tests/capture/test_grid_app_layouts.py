@@ -25,7 +25,10 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
 - a 2x2 window whose top-left tile is dark video inside the speaker ring: tiles as tall as
   the lower row plus the toolbar fitted first and were taken, though the true layout,
   finished (grown upwards from its lower row), explains more border at a better quality
-  (4 Teams tiles 562x316 found as 4 of 755x415).
+  (4 Teams tiles 562x316 found as 4 of 755x415);
+- a grid in a small window whose best hypotheses are a lower row or two, covering under the
+  fit's minimum area until grown upwards: they were skipped before they were finished (49
+  Meet tiles at 200 % found as 3 big ones; a shrunk 4-tile Zoom window as 4 in a row).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -80,6 +83,10 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                                        371580640, "h264"),
     "dark-speaker-over-toolbar-rows-shrunk": ("meet", "dark", 4, (1920, 1080), 1.5, False,
                                               False, 475808225, "jpeg", "latin", 0.776),
+    "small-window-49-lower-rows": ("meet", "light", 49, (1366, 768), 2.0, False, False,
+                                   851114254, "png"),
+    "taskbar-icons-window-shrunk": ("zoom", "dark", 4, (1920, 1080), 2.0, False, True,
+                                    536095522, "png", "latin", 0.649),
 }
 
 
