@@ -77,6 +77,10 @@ class Fit:
     gap: float  # may be fractional (``_at``)
 
 
+Ranked = tuple[float, tuple[int, int, int, float], Fit]  # a hypothesis' score, its (top, height,
+#                                                         width, gap) and its fitted rows
+
+
 def _outer_tiles(ev: Evidence, exact: list[Box], wide: list[Box]) -> list[Box]:
     """``exact``, or the rows that only the widened maps fit in full (``wide``: the same
     lattice, maybe 1 px off). After shrinking or compression the outer columns' edges blur
@@ -157,9 +161,9 @@ def fit(gray: np.ndarray, bg_luma: float, min_tiles: int = 2, max_pairs: int = 1
         ) -> Fit | None:
     """The best layout hypothesis for one background luma, or None. ``sat`` (saturation)
     or ``ring`` (``rings`` of the frame, computed once for all gutter colours tried) lets
-    speaker rings count as a tile's outside. Hypotheses whose tiles cover less than
-    ``min_area`` px are skipped before they can hide the real grid: a gallery fills its
-    window, a row of taskbar or toolbar icons does not. ``accept`` (the caller's checks on
+    speaker rings count as a tile's outside. A layout whose tiles cover less than
+    ``min_area`` px is not taken: a gallery fills its window, a row of taskbar or toolbar
+    icons does not (smaller hypotheses are finished only as ``_search`` says). ``accept`` (the caller's checks on
     a finished layout): the close runners-up (up to TRIES) are finished and checked too. A
     speaker ring's outer box is a perfect gutter-bounded rectangle, and a 2-tile call has
     little else to outvote it; the true layout is the runner-up. A runner-up also wins when,
@@ -212,8 +216,8 @@ def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
     cover under ``min_area`` are finished only when no bigger one passes (they may be a later
     row of a small window's grid, and grow upwards to the area), and apart from the big ones:
     a row of taskbar icons scores above a gallery's row and must not crowd it out."""
-    big: list[tuple[float, tuple[int, int, int, float], Fit]] = []
-    small: list[tuple[float, tuple[int, int, int, float], Fit]] = []
+    big: list[Ranked] = []
+    small: list[Ranked] = []
     tops, bots = _row_peaks(ev)
     for t, h, w, g in _hypotheses(ev, tops, bots, max_pairs):  # in rank order, no repeats
         score, boxes, hits = fit_rows(ev, t, h, w, g)
@@ -226,8 +230,7 @@ def _search(ev: Evidence, min_tiles: int, max_pairs: int, min_area: float,
     return chosen if chosen is not None else _choose(ev, small, min_tiles, tops, min_area, accept)
 
 
-def _choose(ev: Evidence, ranked: list[tuple[float, tuple[int, int, int, float], Fit]],
-            min_tiles: int, tops: list[int], min_area: float,
+def _choose(ev: Evidence, ranked: list[Ranked], min_tiles: int, tops: list[int], min_area: float,
             accept: Callable[[Fit], bool] | None) -> Fit | None:
     """Of ``ranked``'s best and its close runners-up (TRIES, RUNNER_UP), finished: the first
     that covers ``min_area`` and passes ``accept``, or a later one that scores higher at no
