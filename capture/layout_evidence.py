@@ -10,6 +10,7 @@ the measures of a tile against the maps (its border hits and length, a row's clo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -192,9 +193,13 @@ def tile_hits(ev: Evidence, t: int, h: int, w: int) -> np.ndarray:
     """Border hits of a ``w x h`` tile at every x (array over x = 0..W-w) with its top at t
     (read-only: kept in ``ev.memo``, since hypotheses that differ only in their gap measure
     the same rows again)."""
-    key = ("hits", t, h, w)
+    return _kept(ev, ("hits", t, h, w), lambda: _tile_hits(ev, t, h, w))
+
+
+def _kept(ev: Evidence, key: tuple, measure: Callable[[], np.ndarray]) -> np.ndarray:
+    """``measure()``, once per ``key`` and Evidence, made read-only (shared by every caller)."""
     if key not in ev.memo:
-        ev.memo[key] = _tile_hits(ev, t, h, w)
+        ev.memo[key] = measure()
         ev.memo[key].flags.writeable = False
     return ev.memo[key]
 
@@ -255,11 +260,7 @@ def _box_sums(band: np.ndarray, x0: int, bw: int, n: int) -> np.ndarray:
 
 def weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     """``_weak_tiles``, kept in ``ev.memo`` (read-only): the gap matters only as 1, 2 or 3+."""
-    key = ("weak", t, h, w, max(1, min(g, 3)))
-    if key not in ev.memo:
-        ev.memo[key] = _weak_tiles(ev, t, h, w, g)
-        ev.memo[key].flags.writeable = False
-    return ev.memo[key]
+    return _kept(ev, ("weak", t, h, w, max(1, min(g, 3))), lambda: _weak_tiles(ev, t, h, w, g))
 
 
 def _weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
