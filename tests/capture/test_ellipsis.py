@@ -16,7 +16,9 @@ from capture.render_apps import AppScene, compress, downscale, render_app
 def test_cut_names_are_seen_cut_on_shrunk_screens(theme: str, seed: int, f: float) -> None:
     """A 49-tile Teams screen at 150 % on 1366x768, shared shrunk and as JPEG: each label
     says whether its name was cut, and only the cut ones do. The dots test alone saw 13 of
-    30 (light) and 15 of 28 (dark); with ``faint_dots`` 20 and 22."""
+    30 (light) and 15 of 28 (dark); with ``faint_dots`` 20 and 22. With heads drawn 0.3-0.6
+    of the tile height (session 14) 19 of 20 and 11 of 19, and 19 and 17 with the peaks
+    test (blurred dots joined into one run)."""
     image, truth = render_app(AppScene("teams", theme, 49, (1366, 768), 1.5, seed=seed))
     image, truth = downscale(image, truth, f)
     image = compress(image, "jpeg", 75)
@@ -123,3 +125,15 @@ def test_faint_dots_are_counted_from_the_letters_not_a_dot_the_line_took_in() ->
     white[19:22, 44:46] = 220  # the first dot as bright as the letters
     assert not ellipsis.faint_dots(white, (2, 10, 46, 22), 220.0)
     assert ellipsis.faint_dots(white, (2, 10, ellipsis.letters_end(comps, line), 22), 220.0)
+
+
+def test_blurred_dots_that_join_into_one_run_are_still_dots() -> None:
+    """At 0.6x, JPEG blur lifts the gap between two dots over the lit level, so the runs test
+    sees two dots; the dips between the three peaks still show (Teams' "Ahmed Ha…")."""
+    white = _line("none")
+    for x in (45, 50, 55):
+        white[19:21, x] = 130  # three dots' peaks, 5 px apart
+    white[19:21, 46:50] = 112  # blur bridges the first two, over 60 + 0.3 x 160 = 108
+    assert ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
+    white[19:21, 56:70] = 120  # ...but bright video behind a box-less name runs on after them
+    assert not ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
