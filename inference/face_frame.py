@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from inference.face import FLAT_MAX, FaceDetector, flat_share
+from inference.face import FLAT_MAX, FaceDetector, flat_share, shifted
 from inference.types import FaceBox
 
 WINDOWS = (1.0, 0.5, 0.25)  # square side as a share of the frame height
@@ -45,7 +45,7 @@ def frame_faces(detector: FaceDetector, image: np.ndarray,
     if not wins:
         return []
     found = detector.detect_batch([image[y:y + s, x:x + s] for x, y, s in wins])
-    cands = sorted((_shift(b, x, y) for (x, y, _), b in zip(wins, found, strict=True)
+    cands = sorted((shifted(b, x, y) for (x, y, _), b in zip(wins, found, strict=True)
                     if b is not None), key=lambda b: -b.score)
     keep: list[FaceBox] = []
     for b in cands:
@@ -77,11 +77,6 @@ def _textured(image: np.ndarray, wins: list[tuple[int, int, int]]
         if part.size and float(part.std()) >= FLAT_STD:
             out.append((x, y, s))
     return out
-
-
-def _shift(b: FaceBox, dx: int, dy: int) -> FaceBox:
-    kps = None if b.keypoints is None else tuple((x + dx, y + dy) for x, y in b.keypoints)
-    return FaceBox(b.x + dx, b.y + dy, b.w, b.h, b.score, kps)
 
 
 def _centre_in(a: FaceBox, b: FaceBox) -> bool:

@@ -220,3 +220,20 @@ def test_second_pass_finds_small_faces_the_first_misses() -> None:
     two = FaceDetector("blazeface").detect_batch(faces)
     assert sum(b is not None for b in two) > sum(b is not None for b in one)
     assert all(b is not None for a, b in zip(one, two, strict=True) if a is not None)
+
+
+def test_closer_look_finds_people_sitting_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Heads a quarter of the tile height (people sitting back from the webcam): the 0.7
+    square look finds faces that the packed pass and the full-height centre square both miss,
+    and every face those found is still found."""
+    import capture.render_content as rc
+    import inference.face as face
+
+    monkeypatch.setattr(rc, "HEAD_SIZE", (0.22, 0.28))
+    tiles, truth = _app_tiles(seed=8, n=49)
+    faces = [t for t, w in zip(tiles, truth.tiles, strict=True) if w.face is not None]
+    both = FaceDetector("blazeface").detect_batch(faces)
+    monkeypatch.setattr(face, "LOOKS", face.LOOKS[:1])
+    centre = FaceDetector("blazeface").detect_batch(faces)
+    assert sum(b is not None for b in both) >= sum(b is not None for b in centre) + 3
+    assert all(b is not None for a, b in zip(centre, both, strict=True) if a is not None)
