@@ -27,13 +27,16 @@ BLAZE_SIZE = 128
 MIN_SCORE = 0.5
 FLAT_MAX, FLAT_MAX_SQUARE = 0.4, 0.45  # second-pass faces on flatter pixels: cards (_card_like)
 # Closer looks at a wide tile with no face, in turn while it still has none: (square side /
-# tile height, square centre height / tile height). The full-height centre square makes a
-# face ~1.8x bigger than the first pass; the 0.7 square, a little above the middle where
-# webcams put the head, ~2.5x, for people sitting back from the camera. Measured on 30
-# bench_capture screens with heads drawn at 0.22-0.56 of the tile height (scratch cache of
-# truth tiles): centre square alone 56.5 / 82.0 / 97.6 % of faces at 0.22 / 0.3 / 0.56, both
-# looks 85.3 / 90.1 / 98.2 %.
-LOOKS = ((1.0, 0.5), (0.7, 0.45))
+# tile height, square centre height / tile height, centred on the first pass's best anchor
+# instead of the tile's middle). The full-height centre square makes a face ~1.8x bigger than
+# the first pass; a 0.7 square ~2.5x, for people sitting back from the camera: first a little
+# above the middle, where webcams put the head, then where the first pass saw something most
+# face-like (people off to one side). Measured on 30 bench_capture screens (scratch cache of
+# truth tiles), heads 0.22 / 0.3 / 0.56 of the tile height within +-w/10 of the middle, and
+# 0.3 / 0.45 within +-w/4: centre square alone 56.5 / 82.0 / 97.6 and 78.7 / 95.5 %; with the
+# centred 0.7 square 85.3 / 89.2 / 98.2 and 84.7 / 96.1 %; all three 85.3 / 89.2 / 98.8 and
+# 88.9 / 97.9 %.
+LOOKS = ((1.0, 0.5, False), (0.7, 0.45, False), (0.7, 0.45, True))
 # No closer look when the first pass's best score is below this (nothing face-like at all).
 # It was 0.1: then faces under ~0.3 of the tile height never got a second look (56.5 % of
 # 0.22-height faces found with the floor at 0.1, 70.0 % with none, on the same cache).
@@ -58,6 +61,10 @@ SCALE_FROM = ("eyes", "box", "level")
 # BELOW box-framed ones (models/MODEL_CARD.md), even on faces rotated by up to 15 deg. Turn it
 # on together with a model trained on aligned crops.
 ALIGN_DEFAULT = False
+
+
+# per tile: the face (or None), the best anchor's score, and that anchor's centre (tile px)
+Found = tuple[list[FaceBox | None], np.ndarray, list[tuple[float, float]]]
 
 
 def _blaze_model_path() -> Path:
@@ -157,26 +164,26 @@ class FaceDetector:
         half the tile height, and less when the person sits back; BlazeFace short range misses
         small faces, more so after JPEG/H.264 blur. Measured on bench_capture's realistic
         screens (truth tiles): 579 -> 617 of 629 face tiles with the centre square."""
-        found, top = self._run(tiles, self.per_input)
+        found, top, where = self._run(tiles, self.per_input)
         if not self.second_pass:
             return found
-        for side, centre in LOOKS:
+        for side, centre, at_best in LOOKS:
             redo = [i for i, (t, f) in enumerate(zip(tiles, found, strict=True))
                     if f is None and top[i] >= SECOND_FLOOR and t.shape[1] >= 1.5 * t.shape[0]]
             if not redo:
                 break
-            crops = [_square(tiles[i], side, centre) for i in redo]
-            again, _ = self._run([c for c, _, _ in crops], 1)
+            crops = [_square(tiles[i], side, centre, where[i] if at_best else None) for i in redo]
+            again, _, _ = self._run([c for c, _, _ in crops], 1)
             for i, (_, x0, y0), box in zip(redo, crops, again, strict=True):
                 box = None if box is None else _shift(box, x0, y0, tiles[i].shape[:2])
                 found[i] = None if box is None or _card_like(tiles[i], box) else box
         return found
 
-    def _run(self, tiles: list[np.ndarray], k: int
-             ) -> tuple[list[FaceBox | None], np.ndarray]:
-        """One interpreter call for all ``tiles``; boxes and each tile's best score. With ``k`` > 1, wide tiles (webcam 16:9) go
-        ``k`` to an input, one above the other: each would use only the middle 72 of the 128
-        rows anyway, so two to an input halves the inference cost."""
+    def _run(self, tiles: list[np.ndarray], k: int) -> Found:
+        """One interpreter call for all ``tiles``; boxes, each tile's best score and where its
+        best anchor is (tile px). With ``k`` > 1, wide tiles (webcam 16:9) go ``k`` to an input,
+        one above the other: each would use only the middle 72 of the 128 rows anyway, so two to
+        an input halves the inference cost."""
         slots: list[tuple[int, int, int]] = []  # (input index, y0, slot height) per tile
         band = BLAZE_SIZE // k
         n_in, used = 0, k  # ``used`` bands of the current input are taken
@@ -202,8 +209,7 @@ class FaceDetector:
                             [t.shape[:2] for t in tiles])
 
     def _decode(self, raw: np.ndarray, logits: np.ndarray, slots: np.ndarray,
-                maps: list[tuple[float, int, int]], shapes: list[tuple[int, int]]
-                ) -> tuple[list[FaceBox | None], np.ndarray]:
+                maps: list[tuple[float, int, int]], shapes: list[tuple[int, int]]) -> Found:
         """Anchors -> one box per tile, all tiles at once with numpy (one Python loop over
         tiles was a measurable share of the face stage). Per tile: the most confident anchor
         whose centre lies in the tile's slot, blended with the confident anchors overlapping it
@@ -218,6 +224,7 @@ class FaceDetector:
         scores = np.where(in_slot, 1.0 / (1.0 + np.exp(-np.clip(logits[idx], -80, 80))), 0.0)
         best = np.argmax(scores, axis=1)
         top = scores[ar, best]
+        where = np.stack([cx[ar, best], cy[ar, best]], axis=1) * B
         near = (scores >= self.min_score) & (
             np.abs(cx - cx[ar, best][:, None]) < bw[ar, best][:, None] / 2) & (
             np.abs(cy - cy[ar, best][:, None]) < bh[ar, best][:, None] / 2)
@@ -236,7 +243,9 @@ class FaceDetector:
                         for j in range(N_KEYPOINTS))
             out.append(_clamp_box(((bx - w / 2) - px) / s, ((by - h / 2) - py) / s, w / s, h / s,
                                   float(top[t]), shapes[t], kps))
-        return out, top
+        at = [((wx - px) / s, (wy - py) / s)
+              for (wx, wy), (s, px, py) in zip(where, maps, strict=True)]
+        return out, top, at
 
     # -- Haar --------------------------------------------------------------------------------
     def _haar_one(self, tile: np.ndarray) -> FaceBox | None:
@@ -265,14 +274,16 @@ def _unbatch(out: np.ndarray, n: int, depth: int) -> np.ndarray:
     return np.concatenate([a, b], axis=1)
 
 
-def _square(tile: np.ndarray, side: float, centre: float) -> tuple[np.ndarray, int, int]:
-    """The tile's horizontally centred square of ``side`` x its height, its centre at
-    ``centre`` x its height (kept inside the tile), and its x and y offsets: webcams centre
-    the face."""
+def _square(tile: np.ndarray, side: float, centre: float,
+            at: tuple[float, float] | None = None) -> tuple[np.ndarray, int, int]:
+    """The tile's square of ``side`` x its height, horizontally centred with its centre at
+    ``centre`` x its height (webcams centre the face), or centred on ``at`` (x, y), kept inside
+    the tile; and its x and y offsets."""
     h, w = tile.shape[:2]
     s = max(8, min(h, round(h * side)))
-    x0 = (w - s) // 2
-    y0 = round(min(max(0.0, centre * h - s / 2), h - s))
+    cx, cy = (w / 2, centre * h) if at is None or side >= 1.0 else at
+    x0 = round(min(max(0.0, cx - s / 2), w - s))
+    y0 = round(min(max(0.0, cy - s / 2), h - s))
     return tile[y0:y0 + s, x0:x0 + s], x0, y0
 
 

@@ -163,7 +163,7 @@ def test_vectorised_decode_equals_the_per_tile_decoder(blaze: FaceDetector) -> N
     logits = rng.normal(-3, 3, (n_in, 896)).astype(np.float32)
     slots = np.array([(0, 0, 64), (0, 64, 64), (1, 0, 128), (2, 0, 64), (2, 64, 64)])
     maps = [(1.0, 0, int(y0)) for _, y0, _ in slots]
-    got, _ = blaze._decode(raw, logits, slots, maps, [(128, 128)] * len(slots))
+    got, _, _ = blaze._decode(raw, logits, slots, maps, [(128, 128)] * len(slots))
     found = 0
     for (i, y0, sh), box in zip(slots, got, strict=True):
         want = _reference_decode(raw[i], logits[i], blaze._anchors, y0, sh, blaze.min_score)
@@ -237,3 +237,22 @@ def test_closer_look_finds_people_sitting_back(monkeypatch: pytest.MonkeyPatch) 
     centre = FaceDetector("blazeface").detect_batch(faces)
     assert sum(b is not None for b in both) >= sum(b is not None for b in centre) + 3
     assert all(b is not None for a, b in zip(centre, both, strict=True) if a is not None)
+
+
+def test_closer_look_follows_the_first_pass_to_people_off_to_one_side(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small heads a quarter of the tile width right of the middle (the tiles rolled): the
+    look centred where the first pass saw the most face-like anchor finds faces the centred
+    looks miss (measured 20 against 12 of 31), and loses none of theirs."""
+    import capture.render_content as rc
+    import inference.face as face
+
+    monkeypatch.setattr(rc, "HEAD_SIZE", (0.28, 0.32))
+    tiles, truth = _app_tiles(seed=8, n=49)
+    faces = [np.roll(t, t.shape[1] // 4, axis=1)
+             for t, w in zip(tiles, truth.tiles, strict=True) if w.face is not None]
+    all_looks = FaceDetector("blazeface").detect_batch(faces)
+    monkeypatch.setattr(face, "LOOKS", [look for look in face.LOOKS if not look[2]])
+    centred = FaceDetector("blazeface").detect_batch(faces)
+    assert sum(b is not None for b in all_looks) >= sum(b is not None for b in centred) + 4
+    assert all(b is not None for a, b in zip(centred, all_looks, strict=True) if a is not None)
