@@ -127,10 +127,13 @@ def _three_peaks(profile: np.ndarray, level: float, rise: float, clear: np.ndarr
     last letter's edge (Teams' "Ahmed Ha…", "Liam O'Bri…"), while the dips between the dots
     still show."""
     pk = _peaks(profile, level, rise)
-    if len(pk) < 3 or pk[0] > 0.7 * lh + 2:
+    # the first dot's centre close after the letter, the dots a third of the line height
+    # apart: video past the label box's end has peaks too, further out or closer together
+    # (as drawn, Teams' "Ravi Patel", "Noor Khan", "Kenji Tanaka" read with a "…")
+    if len(pk) < 3 or pk[0] > 0.45 * lh + 1:
         return False
     d1, d2 = pk[1] - pk[0], pk[2] - pk[1]
-    if abs(d1 - d2) > 1 or max(d1, d2) > 0.7 * lh + 2 or min(d1, d2) < 2:
+    if abs(d1 - d2) > 1 or max(d1, d2) > 0.5 * lh + 1 or min(d1, d2) < max(2.0, 0.15 * lh):
         return False
     if clear[max(0, pk[0] - 1):pk[2] + 2].any():
         return False
