@@ -308,7 +308,24 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
                 best[i] = (cand[0] if vietnamese_name(cand[0]) else fixed, cand[1])
     _native_look(soft, best, lang)
     _digit_look(soft, best, lang)
-    return [capitalised(text) for text, _ in best]
+    return [capitalised(without_stray_marks(text)) for text, _ in best]
+
+
+def without_stray_marks(text: str) -> str:
+    """``text`` without a lone mark word at either end ("*", "=", "|": no name has one) and
+    without a "]" or "|" ending it when no "[" opens: video or the label box's edge beside the
+    last letter ("Maja Jensen]", "Sofía García *"; 6 of the 148 misreads of the Latin class as
+    drawn). Read sure or not, these are no part of a name; round brackets stay, as a lost "("
+    is put back elsewhere (``script_ocr.paired``)."""
+    words = text.split(" ")
+    while len(words) > 1 and len(words[-1]) == 1 and not words[-1].isalnum():
+        words.pop()
+    while len(words) > 1 and len(words[0]) == 1 and not words[0].isalnum():
+        words.pop(0)
+    out = " ".join(words)
+    while len(out) > 1 and out[-1] in "]|" and "[" not in out:
+        out = out[:-1].rstrip()
+    return out
 
 
 def _native_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: str) -> None:
