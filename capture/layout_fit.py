@@ -110,12 +110,31 @@ def _outer_tiles(ev: Evidence, exact: list[Box], wide: list[Box]) -> list[Box]:
 
     extra = [b for y in rows & by_row.keys() for b in by_row[y] if (b.x, b.y) not in have]
     use_wide = not extra or seen(extra)
-    for y, row in by_row.items():
-        if y in rows:
-            kept += row if use_wide else [b for b in exact if b.y == y]
-        elif seen(row) and row_closed(ev, row, OUTER_SHARE):
-            kept += row
+    for y in rows & by_row.keys():
+        kept += by_row[y] if use_wide else [b for b in exact if b.y == y]
+    for side in (sorted(y for y in by_row if y > max(rows)),
+                 sorted((y for y in by_row if y < min(rows)), reverse=True)):
+        kept += _new_rows([by_row[y] for y in side], seen, lambda row: row_closed(
+            ev, row, OUTER_SHARE))
     return sorted(kept, key=lambda b: (b.y, b.x))
+
+
+def _new_rows(rows: list[list[Box]], seen: Callable[[list[Box]], bool],
+              closed: Callable[[list[Box]], bool]) -> list[Box]:
+    """The new rows beyond the exact ones on one side (``rows``, nearest first) that join
+    them: a row that shows edges and its top and bottom is taken with the rows between,
+    which must show edges at least; the first row with none ends the grid. The apps draw no
+    hole in a grid: a shrunk Zoom row whose top edge hid under the bodies above it was left
+    out while the row under it came in."""
+    out: list[Box] = []
+    pending: list[Box] = []
+    for row in rows:
+        if not seen(row):
+            break
+        pending += row
+        if closed(row):
+            out, pending = out + pending, []
+    return out
 
 
 def _candidates(ev: Evidence, t: int, h: int, tops: list[int]) -> tuple[float, list[int], list[int]]:

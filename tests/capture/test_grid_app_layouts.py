@@ -239,3 +239,19 @@ def test_running_max_and_sum_match_numpy(k: int, c: int, w: int, seed: int) -> N
     last, full = running(a1, a)
     assert np.array_equal(last, np.maximum.accumulate(a1, axis=1))
     assert np.array_equal(full, np.cumsum(a, axis=0))
+
+
+def test_new_rows_leave_no_hole_in_the_grid() -> None:
+    """Rows beyond the exact fit, nearest first: a closed row brings in the rows between it
+    and the fit (which show edges but hid a top or bottom); a row with no edges ends it."""
+    from capture.layout_fit import _new_rows
+    from capture.types import Box
+
+    rows = [[Box(0, y, 10, 10)] for y in (100, 112, 124, 136)]
+    seen_y, closed_y = {100, 112, 136}, {112, 136}
+    take = _new_rows(rows, lambda r: r[0].y in seen_y, lambda r: r[0].y in closed_y)
+    assert [b.y for b in take] == [100, 112]  # 124 shows nothing: 136 is past the grid's end
+    seen_y = {100, 112, 124, 136}
+    take = _new_rows(rows, lambda r: r[0].y in seen_y, lambda r: r[0].y in closed_y)
+    assert [b.y for b in take] == [100, 112, 124, 136]
+    assert _new_rows(rows, lambda r: True, lambda r: False) == []  # none closed: none taken
