@@ -87,8 +87,11 @@ def room(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(img.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
 
+FIXED_HEAD = 0.56  # head square / tile height in capture.synthetic's galleries
+
+
 def paste_head(tile: np.ndarray, face_gray: np.ndarray, dx: int, dy: int,
-               shirt: tuple[int, int, int], size: float = 0.56) -> tuple[int, int, int, int]:
+               shirt: tuple[int, int, int], size: float = FIXED_HEAD) -> tuple[int, int, int, int]:
     """Draw shoulders and a head (``face_gray``, any size; its square ``size`` x the tile
     height) centred in ``tile``; returns the head box (x, y, w, h) in tile coordinates. The
     face is blended through a soft ellipse so it sits in the scene like a webcam shot instead
@@ -96,10 +99,15 @@ def paste_head(tile: np.ndarray, face_gray: np.ndarray, dx: int, dy: int,
     h, w = tile.shape[:2]
     side = max(16, int(h * size))
     cx, cy = w // 2 + dx, int(h * 0.45) + dy
-    cv2.ellipse(tile, (cx, h + side // 6), (int(side * 0.95), int(side * 0.6)), 0, 180, 360,
-                shirt, -1)
-    cv2.ellipse(tile, (cx, h + side // 6), (int(side * 0.95), int(side * 0.6)), 0, 0, 180,
-                shirt, -1)
+    # shoulders under the chin, the body down to the frame's bottom: a small head (someone
+    # sitting back) keeps its body instead of floating over shoulders at the bottom edge. The
+    # gallery renderer's fixed head keeps its old drawing (shoulders cut by the bottom edge).
+    sy = h + side // 6 if size == FIXED_HEAD else cy + int(side * 1.05)
+    axes = (int(side * 0.95), int(side * 0.6))
+    cv2.ellipse(tile, (cx, sy), axes, 0, 180, 360, shirt, -1)
+    cv2.ellipse(tile, (cx, sy), axes, 0, 0, 180, shirt, -1)
+    if sy < h:
+        cv2.rectangle(tile, (cx - axes[0], sy), (cx + axes[0], h - 1), shirt, -1)
     face = cv2.resize(face_gray, (side, side), interpolation=cv2.INTER_CUBIC)
     face_rgb = np.repeat(face[:, :, None], 3, axis=2).astype(np.float32)
     face_rgb *= np.array([1.08, 1.0, 0.9], np.float32)  # a warm skin tint
