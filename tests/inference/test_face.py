@@ -256,3 +256,22 @@ def test_closer_look_follows_the_first_pass_to_people_off_to_one_side(
     centred = FaceDetector("blazeface").detect_batch(faces)
     assert sum(b is not None for b in all_looks) >= sum(b is not None for b in centred) + 4
     assert all(b is not None for a, b in zip(centred, all_looks, strict=True) if a is not None)
+
+
+def test_weak_first_pass_faces_on_initials_cards_are_dropped() -> None:
+    """A 49-tile Teams screen at 150 % on 1366x768, shared at x0.55 as JPEG: its 75x43 px
+    camera-off cards' initials circles score 0.5-0.6 as faces in the first pass. Under
+    SURE_FACE the card test (flat pixels) drops them."""
+    from capture.render_apps import AppScene, compress, downscale, render_app
+    from inference.face import SURE_FACE
+
+    image, truth = render_app(AppScene("teams", "dark", 49, (1366, 768), 1.5, seed=811237077))
+    image, truth = downscale(image, truth, 0.553)
+    image = compress(image, "jpeg", 75)
+    cards = [image[t.box.y:t.box.y + t.box.h, t.box.x:t.box.x + t.box.w]
+             for t in truth.tiles if t.kind == "off"]
+    one = FaceDetector("blazeface", second_pass=False).detect_batch(cards)
+    weak = [i for i, b in enumerate(one) if b is not None and b.score < SURE_FACE]
+    assert weak  # the case this guards
+    two = FaceDetector("blazeface").detect_batch(cards)
+    assert all(two[i] is None for i in weak)
