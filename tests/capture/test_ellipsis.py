@@ -17,8 +17,8 @@ def test_cut_names_are_seen_cut_on_shrunk_screens(theme: str, seed: int, f: floa
     """A 49-tile Teams screen at 150 % on 1366x768, shared shrunk and as JPEG: each label
     says whether its name was cut, and only the cut ones do. The dots test alone saw 13 of
     30 (light) and 15 of 28 (dark); with ``faint_dots`` 20 and 22. With heads drawn 0.3-0.6
-    of the tile height (session 14) 19 of 20 and 11 of 19, and 19 and 17 with the peaks
-    test (blurred dots joined into one run)."""
+    of the tile height (session 14) 19 of 20 and 11 of 19, and 19 and 18 with the peaks
+    test (blurred dots joined into one run) and bodies under the heads."""
     image, truth = render_app(AppScene("teams", theme, 49, (1366, 768), 1.5, seed=seed))
     image, truth = downscale(image, truth, f)
     image = compress(image, "jpeg", 75)
