@@ -137,6 +137,13 @@ def _three_peaks(profile: np.ndarray, level: float, rise: float, clear: np.ndarr
         return False
     if clear[max(0, pk[0] - 1):pk[2] + 2].any():
         return False
+    # each peak narrow, as a dot is: letters ("iss") are plateaus as wide as a letter
+    reach = int(0.15 * lh) + 1
+    for i in pk[:3]:
+        v = profile[i] - rise
+        left, right = profile[max(0, i - reach):i], profile[i + 1:i + reach + 1]
+        if not ((left <= v).any() and (right <= v).any()):
+            return False
     # the last dot ends: brightness drops under ``level`` just after it (bright video behind a
     # box-less Meet name has dips too, but runs on: "Camille Roux" read "Camille Roux…")
     if not (profile[pk[2] + 1:pk[2] + int(0.2 * lh) + 2] < level).any():
@@ -156,8 +163,10 @@ def _three_dots(row: np.ndarray, clear: np.ndarray, lh: int) -> bool:
     widths = [b - a for a, b in first]
     gaps = [first[i + 1][0] - first[i][1] for i in range(2)]
     end = first[2][1]
-    if (max(widths) > 0.3 * lh + 1 or max(gaps) > 0.4 * lh + 1 or abs(gaps[0] - gaps[1]) > 1
-            or clear[first[0][0]:end].any()):
+    # the dots are one size: "iss" after a line that lost it, or "ark", has an "i" or a stem
+    # beside wider letters ("Zsófia K…" as drawn)
+    if (max(widths) > 0.3 * lh + 1 or max(widths) - min(widths) > 2 or max(gaps) > 0.4 * lh + 1
+            or abs(gaps[0] - gaps[1]) > 1 or clear[first[0][0]:end].any()):
         return False
     # a letter after them; not bright video past the label box's end (it runs off the band)
     return not (len(runs) > 3 and runs[3][0] <= end + 0.6 * lh and runs[3][1] < len(row))

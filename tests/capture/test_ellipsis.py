@@ -137,3 +137,18 @@ def test_blurred_dots_that_join_into_one_run_are_still_dots() -> None:
     assert ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
     white[19:21, 56:70] = 120  # ...but bright video behind a box-less name runs on after them
     assert not ellipsis.faint_dots(white, (2, 10, 40, 22), 220.0)
+
+
+def test_letters_of_unequal_width_are_no_faint_dots() -> None:
+    """"iss" after a line that lost it (a tall line: its accents count): an "i" stem and two
+    wider "s" pass every other dots test, but dots are one size ("Zsófia Kiss" as drawn read
+    "Zsófia K…")."""
+    white = np.full((50, 100), 60, np.uint8)
+    white[10:36, 2:40:4] = 220  # a 26 px line's letters
+    for x0, x1 in ((42, 44), (46, 52), (53, 59)):  # "i", "s", "s" in the lower half
+        white[26:35, x0:x1] = 200
+    assert not ellipsis.faint_dots(white, (2, 10, 40, 36), 220.0)
+    white[26:35, 42:60] = 60
+    for x0 in (42, 48, 54):  # three dots of one size do
+        white[31:35, x0:x0 + 3] = 200
+    assert ellipsis.faint_dots(white, (2, 10, 40, 36), 220.0)
