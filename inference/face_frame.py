@@ -8,10 +8,11 @@ Measured on 30 of bench_capture's realistic screens, faces on the whole frame: H
 wide (the earlier way) 157/333 = 47 %, these windows 259/333 = 78 % at the fallback's score
 0.6 (279/333 at 0.5), in about the same time (650 ms median each at load 6.5). Once the
 renderer drew heads 0.3-0.6 of the tile height instead of 0.56, those windows found 202/333
-(61 %); squares of 0.18 of the frame height as well find 269/333 (81 %), with 5 boxes in
-camera-off cards or outside tiles against 2, at ~3.5x the time (840 against 238 ms median on
-the loaded 2-core machine): the fallback runs only when no grid fits. Squares of 0.15 found
-89 %, but with 10 such boxes and at 4.5x the time.
+(61 %); squares of 0.18 of the frame height as well (``FINE``), once the others found a face,
+find 269/333 (81 %), with 5 boxes in camera-off cards or outside tiles against 2, at ~2.6x
+the time on these galleries (622 against 240 ms median on the loaded 2-core machine); frames
+where the others find none cost what they did. Squares of 0.15 found 89 %, but with 10 such
+boxes and at 4.5x the time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ import numpy as np
 from inference.face import FLAT_MAX, FaceDetector, flat_share, shifted
 from inference.types import FaceBox
 
-WINDOWS = (1.0, 0.5, 0.25, 0.18)  # square side as a share of the frame height
+WINDOWS = (1.0, 0.5, 0.25)  # square side as a share of the frame height
+# ... and these too, only once the windows above found a face: people are on screen, maybe
+# sitting back. Noise, a shared video or a web page cost no more than before (the 1,000
+# fuzzed frames test had timed out with them always on).
+FINE = (0.18,)
 MAX_OVERLAP = 0.3  # IoU above which two boxes are one face
 FLAT_STD = 3.0  # grey std below which a window holds no face (flat colour, empty slide areas)
 NOISE_STEP = 40.0  # mean grey step between neighbour pixels above which a box is noise
@@ -42,18 +47,33 @@ def windows(h: int, w: int, shares: tuple[float, ...] = WINDOWS) -> list[tuple[i
 
 
 def frame_faces(detector: FaceDetector, image: np.ndarray,
-                shares: tuple[float, ...] = WINDOWS) -> list[FaceBox]:
-    """Faces in frame pixels, most confident first, one per place. A box on flat pixels (a
-    camera-off card's initials circle) or on pixel noise is dropped (_plausible)."""
+                shares: tuple[float, ...] = WINDOWS, fine: tuple[float, ...] = FINE
+                ) -> list[FaceBox]:
+    """Faces in frame pixels, most confident first, one per place: windows of ``shares``,
+    then, when they found a face, of ``fine`` as well. A box on flat pixels (a camera-off
+    card's initials circle) or on pixel noise is dropped (_plausible)."""
     h, w = image.shape[:2]
-    wins = _textured(image, windows(h, w, shares))
+    cands = _found(detector, image, windows(h, w, shares))
+    keep = _kept(image, cands)
+    if keep and fine:
+        keep = _kept(image, cands + _found(detector, image, windows(h, w, fine)))
+    return keep
+
+
+def _found(detector: FaceDetector, image: np.ndarray, wins: list[tuple[int, int, int]]
+           ) -> list[FaceBox]:
+    """Every window's face (one interpreter call), in frame pixels."""
+    wins = _textured(image, wins)
     if not wins:
         return []
     found = detector.detect_batch([image[y:y + s, x:x + s] for x, y, s in wins])
-    cands = sorted((shifted(b, x, y) for (x, y, _), b in zip(wins, found, strict=True)
-                    if b is not None), key=lambda b: -b.score)
+    return [shifted(b, x, y) for (x, y, _), b in zip(wins, found, strict=True) if b is not None]
+
+
+def _kept(image: np.ndarray, cands: list[FaceBox]) -> list[FaceBox]:
+    """The most confident box of each place, when plausible."""
     keep: list[FaceBox] = []
-    for b in cands:
+    for b in sorted(cands, key=lambda b: -b.score):
         if all(b.iou(k) < MAX_OVERLAP and not _centre_in(b, k) for k in keep) and _plausible(
                 image[b.y:b.y + b.h, b.x:b.x + b.w]):
             keep.append(b)
