@@ -117,7 +117,7 @@ def paste_face(tile: np.ndarray, face_gray: np.ndarray, rng: np.random.Generator
     dx, dy = int(rng.integers(-w // 10, w // 10 + 1)), int(rng.integers(-h // 20, h // 20 + 1))
     shirt = tuple(int(c) for c in rng.integers(30, 200, 3))
     size = float(rng.spawn(1)[0].uniform(*HEAD_SIZE))
-    return sd.paste_head(tile, face, dx, dy, shirt, size)
+    return sd.paste_head(tile, face, dx, dy, shirt, size, body=True)
 
 
 def pillarbox(content: np.ndarray, h: int, w: int, bar: tuple[int, int, int]) -> np.ndarray:

@@ -91,18 +91,19 @@ FIXED_HEAD = 0.56  # head square / tile height in capture.synthetic's galleries
 
 
 def paste_head(tile: np.ndarray, face_gray: np.ndarray, dx: int, dy: int,
-               shirt: tuple[int, int, int], size: float = FIXED_HEAD) -> tuple[int, int, int, int]:
+               shirt: tuple[int, int, int], size: float = FIXED_HEAD, body: bool = False
+               ) -> tuple[int, int, int, int]:
     """Draw shoulders and a head (``face_gray``, any size; its square ``size`` x the tile
     height) centred in ``tile``; returns the head box (x, y, w, h) in tile coordinates. The
     face is blended through a soft ellipse so it sits in the scene like a webcam shot instead
-    of a pasted square."""
+    of a pasted square. ``body``: shoulders under the chin and the body down to the frame's
+    bottom, else shoulders cut by the bottom edge (capture.synthetic's galleries)."""
     h, w = tile.shape[:2]
     side = max(16, int(h * size))
     cx, cy = w // 2 + dx, int(h * 0.45) + dy
-    # shoulders under the chin, the body down to the frame's bottom: a small head (someone
-    # sitting back) keeps its body instead of floating over shoulders at the bottom edge. The
-    # gallery renderer's fixed head keeps its old drawing (shoulders cut by the bottom edge).
-    sy = h + side // 6 if size == FIXED_HEAD else cy + int(side * 1.05)
+    # with ``body``, a small head (someone sitting back) keeps its body instead of floating
+    # over shoulders at the bottom edge
+    sy = cy + int(side * 1.05) if body else h + side // 6
     axes = (int(side * 0.95), int(side * 0.6))
     cv2.ellipse(tile, (cx, sy), axes, 0, 180, 360, shirt, -1)
     cv2.ellipse(tile, (cx, sy), axes, 0, 0, 180, shirt, -1)
