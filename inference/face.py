@@ -284,8 +284,8 @@ def _unbatch(out: np.ndarray, n: int, depth: int) -> np.ndarray:
 def _square(tile: np.ndarray, side: float, centre: float,
             at: tuple[float, float] | None = None) -> tuple[np.ndarray, int, int]:
     """The tile's square of ``side`` x its height, horizontally centred with its centre at
-    ``centre`` x its height (webcams centre the face), or centred on ``at`` (x, y), kept inside
-    the tile; and its x and y offsets."""
+    ``centre`` x its height (webcams centre the face), or centred on ``at`` (x, y) when it is
+    smaller than the tile's height, kept inside the tile; and its x and y offsets."""
     h, w = tile.shape[:2]
     s = max(8, min(h, round(h * side)))
     cx, cy = (w / 2, centre * h) if at is None or side >= 1.0 else at
