@@ -41,6 +41,7 @@ MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny ti
 MIN_TEXTURED = 0.5  # share of fitted tiles that must show anything at all (see textured)
 FIT_COLOURS = 4  # neutral gutter colours tried: at 200 % a light theme's chrome bars, a
 #                 camera-off card and the taskbar can each outnumber the thin gutters
+SURROUND_WEIGHT = 0.5  # share of a colour's fit score weighed by layout_evidence.surround
 RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
 LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
 _LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
@@ -322,11 +323,12 @@ class GridDetector:
     def _fit(self, image: np.ndarray, cands: list[np.ndarray]
              ) -> tuple[list[Box], np.ndarray, tuple] | None:
         """The layout-fitting detector (capture.layout_fit) over the commonest neutral colours
-        (chrome bars and camera-off cards can outnumber the gutter)."""
+        (chrome bars and camera-off cards can outnumber the gutter); their layouts compete on
+        score, half of it weighed by ``surround`` (a title bar's fit of empty window space)."""
         gray = layout_evidence.luma(image)
         sat = layout_evidence.saturation(image)
         ring = layout_evidence.rings(gray, sat)
-        best, best_bg, seen = None, None, []
+        best, best_bg, best_score, seen = None, None, 0.0, []
         for bg in cands:
             bl = _luma_of(bg)
             if any(abs(bl - s) < 4 for s in seen) or int(bg.max()) - int(bg.min()) > 16:
@@ -337,8 +339,12 @@ class GridDetector:
             found = layout_fit.fit(gray, bl, max(2, self.min_tiles), sat=sat,
                                    min_area=MIN_GRID_AREA * image.shape[0] * image.shape[1],
                                    ring=ring, accept=partial(_fit_ok, gray, sat, bl))
-            if found is not None and (best is None or found.score > best.score):
-                best, best_bg = found, bg
+            if found is None:
+                continue
+            score = found.score * (1 - SURROUND_WEIGHT + SURROUND_WEIGHT
+                                   * layout_evidence.surround(gray, found.boxes, bl))
+            if best is None or score > best_score:
+                best, best_bg, best_score = found, bg, score
         if best is None:
             return None
         return best.boxes, best_bg, FIT

@@ -26,6 +26,7 @@ INK_TOL = 4  # luma distance from the gutter that counts as tile content (camera
 WEAK_GUTTER = 0.85  # share of gutter pixels on 3 of a weak tile's 4 sides (the 4th may be
 #                     a neighbour's speaker ring)
 WEAK_INK = 0.25  # share of content pixels inside a weak tile (a 9:16 phone: ~0.4)
+SURROUND_BAND = (8, 14)  # px outside a layout's extent where ``surround`` looks
 
 
 @dataclass(slots=True)
@@ -344,6 +345,25 @@ def gaps_clear(gray: np.ndarray, sat: np.ndarray, boxes: list[Box], bg_luma: flo
             ok += int((px | (sat[ys, xs] >= RING_SAT)).sum())
             n += len(xs)
     return ok / n if n else 1.0
+
+
+def surround(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
+    """Mean share of gutter-coloured pixels in bands just outside the layout's extent, one per
+    side that lies inside the frame (SURROUND_BAND px out: past a speaker ring). The apps draw
+    a gallery on their background colour, so a true layout's surroundings are that colour on
+    most sides. A "grid" fitted on another colour is not: a white title bar as the gutter of
+    dark empty window space above the tiles has tiles and window beside it."""
+    x0, y0 = min(b.x for b in boxes), min(b.y for b in boxes)
+    x1, y1 = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
+    d0, d1 = SURROUND_BAND
+    bands = ((slice(y0 - d1, y0 - d0), slice(x0, x1)), (slice(y1 + d0, y1 + d1), slice(x0, x1)),
+             (slice(y0, y1), slice(x0 - d1, x0 - d0)), (slice(y0, y1), slice(x1 + d0, x1 + d1)))
+    shares = [float((np.abs(gray[ys, xs].astype(np.float32) - bg_luma)
+                     <= 1.5 * GUTTER_TOL).mean())
+              for ys, xs in bands
+              if ys.start >= 0 and xs.start >= 0
+              and ys.stop <= gray.shape[0] and xs.stop <= gray.shape[1]]
+    return float(np.mean(shares)) if shares else 1.0
 
 
 def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:

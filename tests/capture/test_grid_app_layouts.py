@@ -28,7 +28,10 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
   (4 Teams tiles 562x316 found as 4 of 755x415);
 - a grid in a small window whose best hypotheses are a lower row or two, covering under the
   fit's minimum area until grown upwards: they were skipped before they were finished (49
-  Meet tiles at 200 % found as 3 big ones; a shrunk 4-tile Zoom window as 4 in a row).
+  Meet tiles at 200 % found as 3 big ones; a shrunk 4-tile Zoom window as 4 in a row);
+- 2-tile calls where the white title bar, tried as the gutter colour, fitted 3 touching
+  "tiles" of empty dark window between it and the real tiles' top edge, and outscored them
+  (see ``layout_evidence.surround``).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -87,6 +90,10 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                                    851114254, "png"),
     "taskbar-icons-window-shrunk": ("zoom", "dark", 4, (1920, 1080), 2.0, False, True,
                                     536095522, "png", "latin", 0.649),
+    "title-bar-gutter-shrunk": ("zoom", "dark", 2, (1920, 1080), 1.5, True, True, 348884140,
+                                "jpeg", "hangul", 0.7499),
+    "title-bar-gutter-window": ("zoom", "light", 2, (1366, 768), 1.0, False, True, 371064662,
+                                "h264", "hangul"),
 }
 
 
@@ -255,3 +262,24 @@ def test_new_rows_leave_no_hole_in_the_grid() -> None:
     take = _new_rows(rows, lambda r: r[0].y in seen_y, lambda r: r[0].y in closed_y)
     assert [b.y for b in take] == [100, 112, 124, 136]
     assert _new_rows(rows, lambda r: True, lambda r: False) == []  # none closed: none taken
+
+
+def test_surround_is_the_gutter_share_around_a_layout() -> None:
+    """A layout on its gutter colour scores 1; one with other pixels on three sides (a title
+    bar's "gutter" over dark window space) scores about a quarter; sides beyond the frame
+    do not count."""
+    import numpy as np
+
+    from capture.layout_evidence import surround
+    from capture.types import Box
+
+    gray = np.full((200, 300), 30, np.uint8)
+    boxes = [Box(50, 50, 90, 50), Box(150, 50, 90, 50)]
+    gray[50:100, 50:140] = gray[50:100, 150:240] = 120
+    assert surround(gray, boxes, 30.0) == 1.0
+    assert surround(gray, boxes, 250.0) == 0.0
+    gray[:45] = 250  # a white bar above: the only side in the white "gutter" colour
+    assert 0.2 <= surround(gray, boxes, 250.0) <= 0.3
+    frame_wide = [Box(0, 0, 300, 120)]  # only the band below lies in the frame
+    assert surround(gray, frame_wide, 30.0) == 1.0
+    assert surround(gray, frame_wide, 250.0) == 0.0
