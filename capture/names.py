@@ -56,6 +56,7 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[\u0e00-\u0e7f]) (?=[\u0e00-\u0e7f])")
 _HALF_SQUARE = re.compile(r"\[([^\[\]()]*)\)|\(([^\[\]()]*)\]")
+_OPEN_ID = re.compile(r"\[(?=\d)")
 _SCRIPT_PKG = {"Latin": "latn", "Cyrillic": "cyrl", "Greek": "grek", "Arabic": "arab",
                "Hebrew": "hebr", "Devanagari": "deva", "Bengali": "beng", "Tamil": "taml",
                "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant",
@@ -316,7 +317,9 @@ def without_stray_marks(text: str) -> str:
     without a "]" or "|" ending it when no "[" opens: video or the label box's edge beside the
     last letter ("Maja Jensen]", "Sofía García *"; 6 of the 148 misreads of the Latin class as
     drawn). Read sure or not, these are no part of a name; round brackets stay, as a lost "("
-    is put back elsewhere (``script_ocr.paired``)."""
+    is put back elsewhere (``script_ocr.paired``). A "[" that never closes is the same edge
+    at the start ("[Noah Johnson"), and before digits the "(" of a student number whose ")"
+    was cut with "…" ("박서준[20211…")."""
     words = text.split(" ")
     while len(words) > 1 and len(words[-1]) == 1 and not words[-1].isalnum():
         words.pop()
@@ -325,6 +328,9 @@ def without_stray_marks(text: str) -> str:
     out = " ".join(words)
     while len(out) > 1 and out[-1] in "]|" and "[" not in out:
         out = out[:-1].rstrip()
+    if "[" in out and "]" not in out:  # a square bracket that never closes
+        out = _OPEN_ID.sub("(", out)  # a cut student number's "(" ("박서준(20211…")
+        out = out[1:].lstrip() if out.startswith("[") and len(out) > 1 else out
     return out
 
 

@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from capture.grid import GridDetector
-from capture.names import NameReader, best_language, capitalised, identity_key, normalize_name
+from capture.names import (
+    NameReader,
+    best_language,
+    capitalised,
+    identity_key,
+    normalize_name,
+    without_stray_marks,
+)
 from capture.synth_draw import STYLES, name_label
 from capture.synthetic import SyntheticGallerySource
 from capture.types import Box, Tile
@@ -36,6 +43,16 @@ def test_capitalised_mends_only_size_only_letters() -> None:
     assert capitalised("maja jensen") == "maja jensen"  # written in lower case
     assert capitalised("Anna bergström") == "Anna bergström"  # b and B differ in shape
     assert capitalised("Sven") == "Sven"
+
+
+def test_stray_marks_are_dropped_and_real_brackets_kept() -> None:
+    assert without_stray_marks("Sofía García *") == "Sofía García"
+    assert without_stray_marks("Maja Jensen]") == "Maja Jensen"  # the box edge, no "["
+    assert without_stray_marks("[Noah Johnson") == "Noah Johnson"  # a "[" that never closes
+    assert without_stray_marks("박서준[20211\u2026") == "박서준(20211\u2026"  # a cut student id
+    assert without_stray_marks("[TA] Kim Lee") == "[TA] Kim Lee"  # a tag: it closes
+    assert without_stray_marks("김수영(20190777)") == "김수영(20190777)"
+    assert without_stray_marks("[") == "["  # nothing left to call a name: kept
 
 
 def _tile(name: str, style: str, h: int) -> Tile:
