@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -232,6 +233,25 @@ def row_closed(ev: Evidence, row: list[Box], share: float) -> bool:
         if sum(float(cum[b.x + b.w - ix] - cum[b.x + ix]) for b in row) < share * inner:
             return False
     return True
+
+
+def gap_columns_clear(ev: Evidence, row: list[Box]) -> float:
+    """Share of gutter-coloured (or speaker-ring) pixels down the middle of a row's gaps that
+    are 3 px or wider (1.0 when none is): the apps draw every gap in the gutter colour. A
+    "row" fitted over the window's title bar and the wallpaper above it has the bar and the
+    wallpaper in its gaps. (``gaps_clear`` from the evidence's integrals, one row.)"""
+    h = row[0].h
+    y0, y1 = row[0].y + h // 10, row[0].y + h - h // 10
+    ok = n = 0.0
+    for a, b in pairwise(row):
+        if not 3 <= b.x - a.x - a.w <= MAX_GAP:
+            continue
+        x = (a.x + a.w + b.x) // 2
+        hits = sum(float(ii[y1, x + 1] - ii[y0, x + 1] - ii[y1, x] + ii[y0, x])
+                   for ii in (ev.gut, ev.ring_v) if ii is not None)
+        ok += min(float(y1 - y0), hits)
+        n += y1 - y0
+    return ok / n if n else 1.0
 
 
 def ring_gaps(ev: Evidence, t: int, h: int) -> list[int]:

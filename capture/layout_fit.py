@@ -41,6 +41,7 @@ from capture.layout_evidence import (
     Rings,
     band_hits,
     evidence,
+    gap_columns_clear,
     peaks,
     ring_gaps,
     rings,
@@ -60,6 +61,7 @@ ASPECT_TOL = 0.06  # the apps' tiles are 16:9 up to whole-pixel rounding; a wind
 TRIES = 3  # hypotheses finished and checked, best first ...
 RUNNER_UP = 0.9  # ... while they score this close to the best (each costs a refinement)
 OUTER_SHARE = 0.25  # border share an outer column or row only the widened maps fit must show
+GROWN_GAPS = 0.3  # share of a grown row's gaps that must show the gutter (_grown_rows_clear)
 SMALL_AREA = 0.5  # x min_area: hypotheses this big are finished when no bigger one passes
 #                  (a lower row in a small window, grown upwards, covers the area; tiles-only
 #                  harness: +49 tiles on a seed as drawn, one more exact frame shrunk)
@@ -318,13 +320,26 @@ def _finish(ev: Evidence, params: Params, best: Fit, min_tiles: int, tops: list[
         while t - at(k, h + down) >= 0:
             top = t - at(k, h + down)
             score, boxes, hits = fit_rows(ev, top, h, w, across, gy=down)
-            if score > best.score and len(boxes) >= min_tiles:
+            if score > best.score and len(boxes) >= min_tiles and _grown_rows_clear(ev, boxes, t):
                 best = Fit(boxes, score, hits / (tile_length(w, h) * len(boxes)), across)
                 params, grew = (top, h, w, across, down), True
             k += 1
     if grew:
         params, best = _refine(ev, params, best, min_tiles)
     return best if len(best.boxes) >= min_tiles else None
+
+
+def _grown_rows_clear(ev: Evidence, boxes: list[Box], t: int) -> bool:
+    """Whether each row grown above ``t`` with 3 gaps or more shows the gutter colour down
+    GROWN_GAPS of them (``gap_columns_clear``): a 25-tile Teams window just under the top of
+    the screen grew a row of "tiles" over its title bar and the starfield wallpaper above it,
+    whose one long edge (bar to gutter) outweighed the rest."""
+    rows: dict[int, list[Box]] = {}
+    for b in boxes:
+        if b.y < t - 1:
+            rows.setdefault(b.y, []).append(b)
+    return all(len(r) < 4 or gap_columns_clear(ev, sorted(r, key=lambda b: b.x)) >= GROWN_GAPS
+               for r in rows.values())
 
 
 def _refine(ev: Evidence, params: Params, best: Fit, min_tiles: int) -> tuple[Params, Fit]:

@@ -31,7 +31,10 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
   Meet tiles at 200 % found as 3 big ones; a shrunk 4-tile Zoom window as 4 in a row);
 - 2-tile calls where the white title bar, tried as the gutter colour, fitted 3 touching
   "tiles" of empty dark window between it and the real tiles' top edge, and outscored them
-  (see ``layout_evidence.surround``).
+  (see ``layout_evidence.surround``);
+- a 25-tile Teams window just under the screen's top grew a 6th row over its title bar and
+  the starfield wallpaper above: the bar's bottom edge outweighed the rest, though none of
+  the row's gaps shows the gutter colour (``layout_fit._grown_rows_clear``).
 
 The scenes are bench/bench_capture's realistic frames that used to fail (same seeds)."""
 
@@ -94,6 +97,8 @@ SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compr
                                 "jpeg", "hangul", 0.7499),
     "title-bar-gutter-window": ("zoom", "light", 2, (1366, 768), 1.0, False, True, 371064662,
                                 "h264", "hangul"),
+    "no-row-over-title-bar": ("teams", "dark", 25, (2560, 1440), 1.0, False, False, 368493479,
+                              "jpeg", "hangul"),
 }
 
 
@@ -283,3 +288,22 @@ def test_surround_is_the_gutter_share_around_a_layout() -> None:
     frame_wide = [Box(0, 0, 300, 120)]  # only the band below lies in the frame
     assert surround(gray, frame_wide, 30.0) == 1.0
     assert surround(gray, frame_wide, 250.0) == 0.0
+
+
+def test_gap_columns_clear_measures_a_rows_gaps() -> None:
+    """Down the middle of each gap 3 px or wider: 1.0 on the gutter colour, 0.0 where a bar
+    and wallpaper run through the gaps; gaps under 3 px are not measured."""
+    import numpy as np
+
+    from capture.layout_evidence import evidence, gap_columns_clear
+    from capture.types import Box
+
+    gray = np.full((120, 400), 30, np.uint8)
+    row = [Box(10 + 96 * i, 20, 90, 50) for i in range(4)]  # 6 px gaps
+    for b in row:
+        gray[b.y:b.y + b.h, b.x:b.x + b.w] = 140
+    assert gap_columns_clear(evidence(gray, 30.0), row) == 1.0
+    gray[20:70, :] = 90  # a bar across the whole row, gaps included
+    assert gap_columns_clear(evidence(gray, 30.0), row) == 0.0
+    touching = [Box(10 + 91 * i, 20, 90, 50) for i in range(4)]  # 1 px gaps
+    assert gap_columns_clear(evidence(gray, 30.0), touching) == 1.0
