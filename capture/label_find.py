@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from capture import ellipsis, label_render
+from capture.label_white import whiteness
 
 BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
 LABEL_PX = 56  # ...but keeps its pixel size in small tiles: this many px above the bottom
@@ -31,7 +32,6 @@ MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, 
 MAX_PARTS = 300  # bright parts considered in one search region
 MAX_SEEDS = 40  # biggest parts tried as the start of the name's line
 BELOW = 0.8  # x line height: Thai sara u/uu hang this far below a line of x-height letters
-SAT_MAX = 110  # max - min channel: white text, even with JPEG colour bleed; not the red mic
 STROKE_WHITE = 150  # whiteness a stroke pixel reaches
 UP_BELOW = 200  # px: a tile shorter than this has its label region upscaled x UP first, so the
 UP = 2.0  #        px sizes above (line height >= 5, gaps >= 4, pad 2) hold for 8-12 px text
@@ -76,15 +76,6 @@ class LabelCrop:
                              f"{self.image.dtype}")
         if self.where not in ("bottom", "centre"):
             raise ValueError(f"LabelCrop.where: expected 'bottom' or 'centre', got {self.where!r}")
-
-
-def whiteness(bgr: np.ndarray) -> np.ndarray:
-    """Min over channels, zeroed where saturated (red icons, coloured avatars): uint8."""
-    b, g, r = cv2.split(np.ascontiguousarray(bgr))
-    lo = cv2.min(cv2.min(b, g), r)
-    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), lo)
-    lo[sat >= SAT_MAX] = 0
-    return lo
 
 
 def stroke_mask(white: np.ndarray, kernel: int, soft: bool = False

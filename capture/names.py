@@ -25,7 +25,8 @@ import unicodedata
 import cv2
 import numpy as np
 
-from capture.label_find import LabelCrop, bottom_region, centre_region, find_label, whiteness
+from capture.label_find import LabelCrop, bottom_region, centre_region, find_label
+from capture.label_white import whiteness
 from capture.marks import (
     VIETNAMESE_PACK,
     foreign_marks,

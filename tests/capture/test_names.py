@@ -74,6 +74,33 @@ def test_diacritics_read_exactly(style: str) -> None:
     assert reader.read_tiles(tiles) == DIACRITICS
 
 
+THIN_STEMS = ["Liam O'Brien", "Ravi Patel", "Chen Wei", "Lucas Martin", "Olga Petrova",
+              "Ella Wilson", "Amélie Durand", "Ingrid Bjørnstad"]
+
+
+@needs_tesseract
+@pytest.mark.parametrize("style", ["zoom", "teams"])
+def test_subpixel_antialiased_labels_read(style: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Labels drawn with ClearType's colour fringes (a 1 px stem as orange beside blue):
+    before ``capture.label_white`` took a complementary pair's grey mean, first and last
+    letters with thin stems were dropped ("iam O'Brien", "Ravi Pate")."""
+    from capture import synth_labels
+    from capture.synth_labels import draw_label
+
+    monkeypatch.setattr(synth_labels, "draw_text", synth_labels.draw_text_subpixel)
+    rng = np.random.default_rng(5)
+    tiles = []
+    for i, name in enumerate(THIN_STEMS):
+        img = np.empty((180, 320, 3), np.uint8)
+        img[:] = np.linspace(40, 200, 320, dtype=np.uint8)[None, :, None]  # lit from one side
+        img[:] = np.clip(img + rng.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
+        draw_label(img, name, style, 15, mic=i % 2 == 0)
+        tiles.append(Tile(Box(0, 0, 320, 180), i, img))
+    read = NameReader("Latin").read_tiles(tiles)
+    # 6-7 of 8 now, 4-5 before (a last "l" after "e" is still lost now and then)
+    assert sum(a == b for a, b in zip(read, THIN_STEMS, strict=True)) >= 6, read
+
+
 @needs_tesseract
 def test_gallery_names_cache_and_reorder() -> None:
     src = SyntheticGallerySource(9, "zoom", (1920, 1080), seed=3, events=True, event_every=2)
@@ -146,3 +173,17 @@ def test_a_strip_of_video_at_the_tile_edge_is_not_a_letter() -> None:
     a stroke, and 1 px off the edge: it read "[Hannah Becker" (label_find.EDGE_PX)."""
     names = ["Hannah Becker", "Liam O'Brien", "Yusuf Demir"]
     assert NameReader().read_tiles([_strip_tile(n) for n in names]) == names
+
+
+def test_whiteness_greys_complementary_fringes_only() -> None:
+    """An orange pixel beside a blue one (a subpixel stem) is white; a red mic icon, a lone
+    saturated pixel and two same-hued video pixels are not."""
+    from capture.label_white import whiteness
+
+    px = np.array([[[20, 20, 20], [77, 144, 207], [222, 185, 112], [20, 20, 20],  # BGR
+                    [40, 40, 230], [40, 40, 230], [20, 20, 20], [60, 160, 230],
+                    [70, 170, 240], [20, 20, 20]]], np.uint8)
+    white = whiteness(px)
+    assert white[0, 1] >= 140 and white[0, 2] >= 140  # the stem's two halves
+    assert white[0, 4] == white[0, 5] == 0  # red: zeroed as before
+    assert white[0, 7] <= 60 and white[0, 8] <= 70  # orange beside orange: its min channel
