@@ -16,48 +16,51 @@ FRINGE_GREY = 0.5  # ...when its mean with a row neighbour is under half as satu
 FRINGE_MIN = 130  # ...and that mean is bright: a stroke, not two video pixels
 
 
-def whiteness(bgr: np.ndarray) -> np.ndarray:
+def whiteness(bgr: np.ndarray, fringes: bool = True) -> np.ndarray:
     """Min over channels, zeroed where saturated (red icons, coloured avatars): uint8.
 
-    A saturated pixel whose mean with its left or right neighbour is grey (FRINGE_GREY) is a
-    text stroke drawn with subpixel antialiasing, as Windows' ClearType draws it: a 1 px stem
-    split over two pixels comes out orange and blue, each with a low min channel, and the
-    plain measure dropped such stems ("Liam" read "iam"). It takes that pair's min channel.
-    A red mic or a coloured avatar stays saturated beside its own pixels."""
-    b, g, r = cv2.split(np.ascontiguousarray(bgr))
+    ``fringes``: a saturated pixel whose mean with its left or right neighbour is grey
+    (FRINGE_GREY) is a text stroke drawn with subpixel antialiasing, as Windows' ClearType
+    draws it: a 1 px stem split over two pixels comes out orange and blue, each with a low
+    min channel, and the plain measure dropped such stems ("Liam" read "iam"). It takes that
+    pair's min channel. A red mic or a coloured avatar stays saturated beside its own pixels."""
+    bgr = np.ascontiguousarray(bgr)
+    b, g, r = cv2.split(bgr)
     lo = cv2.min(cv2.min(b, g), r)
-    sat = cv2.subtract(cv2.max(cv2.max(b, g), r), lo)
-    fringe = sat >= FRINGE_SAT
-    if fringe.any():
-        lo, sat = _fringe_grey(np.asarray(bgr, np.int16), lo, sat, fringe)
+    hi = cv2.max(cv2.max(b, g), r)
+    sat = cv2.subtract(hi, lo)
+    if fringes:
+        _fringe_grey(bgr, lo, sat, hi)
     lo[sat >= SAT_MAX] = 0
     return lo
 
 
-def _fringe_grey(px: np.ndarray, lo: np.ndarray, sat: np.ndarray, fringe: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """(min channel, saturation) with fringe pixels measured as the mean of the pair they
+def _fringe_grey(bgr: np.ndarray, lo: np.ndarray, sat: np.ndarray, hi: np.ndarray) -> None:
+    """``lo`` and ``sat`` (in place) with fringe pixels measured as the mean of the pair they
     make grey with a row neighbour (see ``whiteness``). The two must both be saturated and
     complementary, as subpixel halves are: one's strongest channel is the other's weakest,
     both ways (orange beside blue), and one pixel wide: a pixel whose other neighbour has its
-    hue is the edge of a region (video's colour bars side by side), not a fringe."""
-    lo, sat = lo.copy(), sat.copy()
-    pad = np.pad(px, ((0, 0), (1, 1), (0, 0)), mode="edge")
-    limit = FRINGE_GREY * sat.astype(np.int16)
-    hi_c, lo_c = px.argmax(axis=2), px.argmin(axis=2)
-    w = px.shape[1]
-
-    def beside(a: np.ndarray, k: int) -> np.ndarray:  # the left (k=0) or right (k=2) neighbour
-        return np.pad(a, ((0, 0), (1, 1)), mode="edge")[:, k:k + w]
-
-    for k, nb in ((0, pad[:, :-2]), (2, pad[:, 2:])):
-        pair = (px + nb) // 2
-        plo = pair.min(axis=2)
-        psat = pair.max(axis=2) - plo
-        opp = 2 - k  # the other side: a fringe is a pixel wide, a video region is not
-        region = beside(fringe, opp) & (beside(hi_c, opp) == hi_c) & (beside(lo_c, opp) == lo_c)
-        take = (fringe & beside(fringe, k) & ~region & (psat < limit) & (plo > lo)
-                & (plo >= FRINGE_MIN) & (hi_c == beside(lo_c, k)) & (lo_c == beside(hi_c, k)))
-        lo[take] = plo[take]
-        sat[take] = psat[take]
-    return lo, sat
+    hue is the edge of a region (video's colour bars side by side), not a fringe. Whole-region
+    uint8 measures first, the hue checks only on the few pixels that pass them (~0.2 ms for
+    a 50x220 px label region)."""
+    fringe = (sat >= FRINGE_SAT) & (hi >= FRINGE_MIN)
+    if not fringe.any():
+        return
+    w = lo.shape[1]
+    pad = cv2.copyMakeBorder(bgr, 0, 0, 1, 1, cv2.BORDER_REPLICATE)
+    fpad = np.pad(sat >= FRINGE_SAT, ((0, 0), (1, 1)), mode="edge")
+    for k in (0, 2):  # the left, then the right neighbour
+        pair = cv2.addWeighted(bgr, 0.5, np.ascontiguousarray(pad[:, k:k + w]), 0.5, 0)
+        pb, pg, pr = cv2.split(pair)
+        plo = cv2.min(cv2.min(pb, pg), pr)
+        psat = cv2.subtract(cv2.max(cv2.max(pb, pg), pr), plo)
+        ys, xs = np.nonzero(fringe & fpad[:, k:k + w] & (psat < FRINGE_GREY * sat)
+                            & (plo >= FRINGE_MIN) & (plo > lo))
+        if len(ys) == 0:
+            continue
+        here, nb, opp = bgr[ys, xs], pad[ys, xs + k], pad[ys, xs + 2 - k]
+        hi_c, lo_c = here.argmax(axis=1), here.argmin(axis=1)
+        region = fpad[ys, xs + 2 - k] & (opp.argmax(axis=1) == hi_c) & (opp.argmin(axis=1) == lo_c)
+        ok = (nb.argmin(axis=1) == hi_c) & (nb.argmax(axis=1) == lo_c) & ~region
+        lo[ys[ok], xs[ok]] = plo[ys[ok], xs[ok]]
+        sat[ys[ok], xs[ok]] = psat[ys[ok], xs[ok]]

@@ -158,7 +158,7 @@ def quick_mask(tile_bgr: np.ndarray, where: str = "bottom") -> np.ndarray:
     it changed (the centre too for camera-off tiles, whose name is there)."""
     regions = [bottom_region(tile_bgr, 2)] + ([centre_region(tile_bgr, 2)] if where == "centre"
                                                else [])
-    return np.concatenate([(whiteness(r) > 170).ravel() for r in regions])
+    return np.concatenate([(whiteness(r, fringes=False) > 170).ravel() for r in regions])
 
 
 def _signature(mask: np.ndarray) -> bytes:
