@@ -54,9 +54,10 @@ def frame_faces(detector: FaceDetector, image: np.ndarray,
     card's initials circle) or on pixel noise is dropped (_plausible)."""
     h, w = image.shape[:2]
     cands = _found(detector, image, windows(h, w, shares))
-    keep = _kept(image, cands)
+    judged: dict[tuple[int, int, int, int], bool] = {}
+    keep = _kept(image, cands, judged)
     if keep and fine:
-        keep = _kept(image, cands + _found(detector, image, windows(h, w, fine)))
+        keep = _kept(image, cands + _found(detector, image, windows(h, w, fine)), judged)
     return keep
 
 
@@ -70,12 +71,19 @@ def _found(detector: FaceDetector, image: np.ndarray, wins: list[tuple[int, int,
     return [shifted(b, x, y) for (x, y, _), b in zip(wins, found, strict=True) if b is not None]
 
 
-def _kept(image: np.ndarray, cands: list[FaceBox]) -> list[FaceBox]:
-    """The most confident box of each place, when plausible."""
+def _kept(image: np.ndarray, cands: list[FaceBox],
+          judged: dict[tuple[int, int, int, int], bool]) -> list[FaceBox]:
+    """The most confident box of each place, when plausible. ``judged``: plausibility by box,
+    filled as boxes are judged, so the coarse windows' boxes are not judged again when the
+    fine windows' join them."""
     keep: list[FaceBox] = []
     for b in sorted(cands, key=lambda b: -b.score):
-        if all(b.iou(k) < MAX_OVERLAP and not _centre_in(b, k) for k in keep) and _plausible(
-                image[b.y:b.y + b.h, b.x:b.x + b.w]):
+        if not all(b.iou(k) < MAX_OVERLAP and not _centre_in(b, k) for k in keep):
+            continue
+        key = (b.x, b.y, b.w, b.h)
+        if key not in judged:
+            judged[key] = _plausible(image[b.y:b.y + b.h, b.x:b.x + b.w])
+        if judged[key]:
             keep.append(b)
     return keep
 
