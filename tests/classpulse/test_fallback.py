@@ -7,11 +7,13 @@ import time
 from datetime import UTC, datetime
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capture.grid import GridDetector
 from capture.render_apps import AppScene, render_app
-from capture.types import Frame, GridResult
-from classpulse.fallback import REASON, NoGridFallback
+from capture.types import Box, Frame, GridResult
+from classpulse.fallback import REASON, NoGridFallback, _tiles_around
 from classpulse.framequeue import DropQueue
 from classpulse.processor import FrameProcessor
 from classpulse.stages import HealthState
@@ -89,3 +91,45 @@ def test_noise_and_flat_frames_make_no_people() -> None:
     frames += [rng.integers(0, 256, (600, 900, 3), dtype=np.uint8) for _ in range(2)]
     frames.append(np.full((720, 1280, 3), (40, 90, 160), np.uint8))
     assert [fb.faces(f) for f in frames] == [[]] * len(frames)
+
+
+def _inside(face: Box, tile: Box) -> bool:
+    return (tile.x <= face.x and face.x + face.w <= tile.x + tile.w
+            and tile.y <= face.y and face.y + face.h <= tile.y + tile.h)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return min(a.x + a.w, b.x + b.w) > max(a.x, b.x) and min(a.y + a.h, b.y + b.h) > max(a.y, b.y)
+
+
+def test_every_face_of_a_gallery_gets_its_own_tile() -> None:
+    """A 9-person gallery with no grid found: each whole-frame face gets a tile of its own,
+    faces in neighbouring tiles included (a box of 3 face heights is wider than their tile;
+    skipping overlapping boxes kept 169 of 308 faces on 30 realistic screens)."""
+    image, _ = render_app(AppScene("meet", "light", 9, (1366, 768), camera_off=0.0, seed=2))
+    fb = NoGridFallback()
+    faces = fb.faces(image)
+    assert len(faces) >= 6
+    out = fb.apply(image, GridResult(0, reason="no gallery: no tile grid found"))
+    assert len(out.tiles) == len(faces)
+    assert all(sum(_inside(f, t.box) for t in out.tiles) == 1 for f in faces)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1900), st.integers(0, 1060), st.integers(12, 300)),
+                max_size=30))
+def test_pseudo_tiles_never_overlap_and_hold_their_face(raw: list) -> None:
+    """Any faces (largest first, as ``faces`` gives them): the tiles lie in the frame, never
+    overlap, and each face that overlaps no larger one sits whole in exactly one tile."""
+    W, H = 1920, 1080
+    faces = sorted((Box(x, y, min(s, W - x), min(s, H - y)) for x, y, s in raw),
+                   key=lambda b: -b.w * b.h)
+    tiles = _tiles_around(faces, (H, W))
+    kept: list[Box] = []
+    for f in faces:
+        if not any(_overlap(f, k) for k in kept):
+            kept.append(f)
+    assert len(tiles) == len(kept)
+    assert all(0 <= t.x and 0 <= t.y and t.x + t.w <= W and t.y + t.h <= H for t in tiles)
+    assert not any(_overlap(a, b) for i, a in enumerate(tiles) for b in tiles[i + 1:])
+    assert all(sum(_inside(f, t) for t in tiles) == 1 for f in kept)
