@@ -50,6 +50,7 @@ WIDER = 1.4  # x the sharp look's line width: a soft look this much wider found 
 #             (bench_downscaled names shrunk: 467 -> 502 of 861, as drawn 721 -> 720)
 TINY_LINE = 9  # px: a sharp line shorter than this (marks included) is 1 px strokes, and the
 NARROW = 0.9  # soft look reads it better when its line is at least this x as wide
+MERGED, MERGED_TINY = 1.3, 1.6  # x a (tiny) sharp line's height: a soft line taller took in video
 PAD = 2  # px around the kept strokes in a crop's box (its mask too)
 SPILL_PX = 40  # stroke pixels: fewer at the bottom of a flat tile is no label (a 12 px name: 50+)
 EDGE_PX = 2  # px (x UP when upscaled): a part this close to the tile's left or bottom edge is
@@ -351,9 +352,23 @@ def _wider(sharp: LabelCrop | None, soft: LabelCrop | None) -> LabelCrop | None:
     unless its line is much shorter."""
     if sharp is None or soft is None:
         return sharp or soft
+    if _merged(sharp, soft):
+        return sharp
     ratio = soft.mask.shape[1] / UP / sharp.mask.shape[1]
     tiny = sharp.mask.shape[0] - 2 * PAD < TINY_LINE
     return soft if ratio > WIDER or (tiny and ratio >= NARROW) else sharp
+
+
+def _merged(sharp: LabelCrop | None, soft: LabelCrop | None) -> bool:
+    """Whether the soft look's line is much taller than the sharp look's: its low levels took
+    busy video (gravel, shelves) into the line, and its grey crop reads as noise ("서지우" ->
+    "023"), on JPEG/H.264 screens as drawn too, which ``blurred`` takes for shrunk ones.
+    bench_downscaled names, Latin/Korean: as drawn 740 -> 744 / 758 -> 771, shrunk 510 -> 513
+    / 597 -> 606 of 861."""
+    if sharp is None or soft is None:
+        return False
+    tiny = sharp.mask.shape[0] - 2 * PAD < TINY_LINE
+    return soft.mask.shape[0] / UP > (MERGED_TINY if tiny else MERGED) * sharp.mask.shape[0]
 
 
 def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
@@ -374,7 +389,9 @@ def find_label(tile_bgr: np.ndarray, mark_gap: float = 0.2,
         soft = bool(soft)
         found = look(soft)
     elif blurred(region, kernel):
-        soft, found = True, look(True)
+        wide, sharp = look(True), look(False)
+        found = sharp if _merged(sharp, wide) else wide
+        soft = found is not None and found is wide
     else:
         wide = look(True)
         found = _wider(look(False), wide)

@@ -106,6 +106,37 @@ def test_a_tiny_sharp_line_gives_way_to_the_soft_look() -> None:
     assert _wider(tall, crop(20, int(1.5 * 60 * UP), True)).soft  # 1.4x wider: as before
 
 
+def test_a_soft_line_that_took_in_video_gives_way_to_the_sharp_one() -> None:
+    """Names over gravel on an as-drawn JPEG screen: ``blurred`` takes the compression's
+    faint structures for a shrunk screen, and the soft look's low levels join the gravel above
+    and below the name into one tall line, which reads as noise ("서지우" read "023",
+    "장도윤" read "fae"). A soft line much taller than the sharp one loses to it."""
+    from capture.label_find import UP, LabelCrop, _wider
+    from capture.names import installed_languages
+    from capture.types import Tile
+
+    def crop(h: int, w: int, soft: bool) -> LabelCrop:
+        return LabelCrop(np.full((h, w), 255, np.uint8), np.zeros((h, w), bool), False,
+                         "bottom", soft)
+
+    sharp, tiny = crop(19, 44, False), crop(12, 47, False)  # mask heights, 2 px pad included
+    assert _wider(sharp, crop(int(1.5 * 19 * UP), int(1.5 * 44 * UP), True)) is sharp
+    assert _wider(tiny, crop(int(1.7 * 12 * UP), int(2 * 47 * UP), True)) is tiny
+    assert _wider(tiny, crop(int(1.35 * 12 * UP), int(1.5 * 47 * UP), True)).soft
+
+    if not {"kor", "eng"} <= installed_languages():
+        pytest.skip("tesseract packs kor/eng missing (scripts/setup.sh installs them)")
+    scene = AppScene("teams", "dark", 25, (1920, 1080), 1.5, pages=True, seed=38019269,
+                     script="hangul")  # bench_downscaled --script hangul's 27th screen
+    image, truth = render_app(scene)
+    image = compress(image, "jpeg", 75)
+    want = [(i, w) for i, w in enumerate(truth.tiles) if w.shown in ("장도윤", "서지우")]
+    assert sorted(w.shown for _, w in want) == ["서지우", "장도윤"]
+    tiles = [Tile(w.box, i, image[w.box.y:w.box.y + w.box.h, w.box.x:w.box.x + w.box.w],
+                  camera_on=True) for i, w in want]
+    assert NameReader("kor+eng").read_tiles(tiles) == [w.shown for _, w in want]
+
+
 def test_the_look_that_read_a_label_is_tried_alone_next_frame(monkeypatch) -> None:  # noqa: ANN001
     """Video moving under translucent label boxes defeats the quick re-check, so the label is
     looked for again on most frames; the reader tries the look that found it last alone, and
