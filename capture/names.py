@@ -320,18 +320,21 @@ def without_stray_marks(text: str) -> str:
     drawn). Read sure or not, these are no part of a name; round brackets stay, as a lost "("
     is put back elsewhere (``script_ocr.paired``). A "[" that never closes is the same edge
     at the start ("[Noah Johnson"), and before digits the "(" of a student number whose ")"
-    was cut with "…" ("박서준[20211…")."""
+    was cut with "…" ("박서준[20211…"). The CJK packs read the same edges as "【" and "】"
+    ("【서지우", "김민준】"), dropped the same way when they do not pair."""
     words = text.split(" ")
     while len(words) > 1 and len(words[-1]) == 1 and not words[-1].isalnum():
         words.pop()
     while len(words) > 1 and len(words[0]) == 1 and not words[0].isalnum():
         words.pop(0)
     out = " ".join(words)
-    while len(out) > 1 and out[-1] in "]|" and "[" not in out:
+    while len(out) > 1 and out[-1] in "]|】" and "[" not in out and "【" not in out:
         out = out[:-1].rstrip()
     if "[" in out and "]" not in out:  # a square bracket that never closes
         out = _OPEN_ID.sub("(", out)  # a cut student number's "(" ("박서준(20211…")
         out = out[1:].lstrip() if out.startswith("[") and len(out) > 1 else out
+    if out.startswith("【") and "】" not in out and len(out) > 1:
+        out = out[1:].lstrip()  # the CJK packs read the box's edge as a lenticular bracket
     return out
 
 

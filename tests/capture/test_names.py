@@ -53,6 +53,9 @@ def test_stray_marks_are_dropped_and_real_brackets_kept() -> None:
     assert without_stray_marks("[TA] Kim Lee") == "[TA] Kim Lee"  # a tag: it closes
     assert without_stray_marks("김수영(20190777)") == "김수영(20190777)"
     assert without_stray_marks("[") == "["  # nothing left to call a name: kept
+    assert without_stray_marks("【서지우") == "서지우"  # the CJK packs' look of the edges
+    assert without_stray_marks("김민준】") == "김민준"
+    assert without_stray_marks("【助教】王明") == "【助教】王明"  # a tag
 
 
 def _tile(name: str, style: str, h: int) -> Tile:
