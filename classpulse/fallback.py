@@ -54,6 +54,11 @@ class NoGridFallback:
         else:
             boxes = self.faces(image)
             self._last = (image.shape, boxes)
+        return self.gallery(image, grid, boxes)
+
+    def gallery(self, image: np.ndarray, grid: GridResult, boxes: list[Box]) -> GridResult:
+        """The pseudo-tile gallery around face ``boxes`` (``faces``' order), or ``grid``
+        unchanged when there are none."""
         if not boxes:
             return grid
         tiles = tuple(Tile(b, i, image[b.y:b.y + b.h, b.x:b.x + b.w], camera_on=True)
