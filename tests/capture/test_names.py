@@ -43,6 +43,9 @@ def test_capitalised_mends_only_size_only_letters() -> None:
     assert capitalised("maja jensen") == "maja jensen"  # written in lower case
     assert capitalised("Anna bergström") == "Anna bergström"  # b and B differ in shape
     assert capitalised("Sven") == "Sven"
+    assert capitalised("tukasz Kowalski") == "Łukasz Kowalski"  # Ł read small, as "t"
+    assert capitalised("Anna ter Horst") == "Anna ter Horst"  # a particle
+    assert capitalised("tom smith") == "tom smith"  # written in lower case
 
 
 def test_stray_marks_are_dropped_and_real_brackets_kept() -> None:
