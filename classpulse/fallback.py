@@ -4,8 +4,9 @@ Why: a layout the grid detector does not know (speaker view, a custom layout, an
 saw) must not turn a class full of faces into an empty session. Faces are found on the whole
 frame with BlazeFace on overlapping windows (inference.face_frame: 78 % of faces on 30 realistic
 screens, where OpenCV's Haar cascade, the earlier projects' way, found 47 %; Haar stays as
-``backend="haar"`` for the A/B), each becomes a 16:9 pseudo-tile around the face whose bottom-left holds the nearest name label, so
-names, face detection and the classifier run unchanged. Health says "no grid".
+``backend="haar"`` for the A/B), each becomes a pseudo-tile around the face (16:9, or cut
+apart from a neighbour's) whose bottom-left holds the nearest name label, so names, face
+detection and the classifier run unchanged. Health says "no grid".
 This lives in classpulse because it joins capture's types with a face finder; capture itself
 never imports inference.
 """
