@@ -54,3 +54,23 @@ def test_noisy_card_is_off_and_noisy_wall_is_not() -> None:
     for tile in (card, wall.astype(np.uint8)):
         noisy = _noisy(tile, rng, jpeg=False)
         assert tile_state.is_camera_off(noisy, bg) == (tile is card)
+
+
+def test_camera_off_cards_of_small_jpeg_tiles() -> None:
+    """A 49-tile Teams gallery (light theme, 1366x768 at 150 %) as a JPEG screenshot: the
+    cards' rounded corners and JPEG's ringing at their edges reach ~5 % into the 70 px tiles,
+    where the top and side bands used to sample, and 2 of its 9 camera-off cards were called
+    camera on (bench_downscaled's screens: camera-off cards found 703 -> 732 of 737)."""
+    scene = AppScene("teams", "light", 49, (1366, 768), 1.5, pages=True, seed=748785767,
+                     script="hangul")  # bench_downscaled --script hangul's 12th screen
+    image, truth = render_app(scene)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    grid = GridDetector().detect(cv2.imdecode(buf, cv2.IMREAD_COLOR))
+    assert grid.is_gallery and len(grid.tiles) == len(truth.tiles), grid.reason
+    kinds = [w.kind for w in truth.tiles]
+    assert kinds.count("off") >= 5
+    for tile, kind in zip(grid.tiles, kinds, strict=True):
+        if kind == "off":
+            assert not tile.camera_on, tile.box
+        elif kind == "face":
+            assert tile.camera_on, tile.box
