@@ -91,7 +91,8 @@ def capitalised(text: str) -> str:
     "Ella wilson" -> "Ella Wilson" (at 9-10 px on a shrunk screen tesseract often picks the
     small form). Such a word starting "t" is an "Ł" read small ("tukasz Kowalski";
     bench_downscaled names, Latin class: shrunk 513 -> 522, as drawn 744 -> 746 of 861): no
-    name word starts with a lower-case t when the others are capitals. Name particles ("van", "de", "bin") and all-lower-case names stay as written.
+    name word starts with a lower-case t when the others are capitals. Name particles ("van",
+    "de", "bin") and all-lower-case names stay as written.
     """
     words = text.split(" ")
     if len(words) < 2:

@@ -108,8 +108,8 @@ class NoGridFallback:
 def _tiles_around(faces: list[Box], shape: tuple[int, int]) -> list[Box]:
     """A box around each face (16:9, 3 face heights tall, the face in the upper middle, as a
     webcam frames it), clipped to the frame, in reading order. Tiles never overlap: where two
-    boxes would, both are cut at the middle of the space between their faces, across the axis
-    that separates the faces most (``_split``). A face that overlaps one already kept (``faces``
+    boxes would, both are cut in the gap between their faces, across the axis that separates
+    the faces most (``_split``). A face that overlaps one already kept (``faces``
     come largest first) is the same face found twice and is dropped.
 
     Why cut, not skip: in a gallery of 9-25 the ideal box (5.3 face widths) is wider than a
