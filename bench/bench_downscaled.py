@@ -24,7 +24,8 @@ import numpy as np
 
 from bench.bench_capture import app_scenes
 from capture.grid import GridDetector
-from capture.names import NameReader, normalize_name
+from capture.name_text import normalize_name
+from capture.names import NameReader
 from capture.render_apps import compress, downscale, render_app
 from capture.synth_scripts import SCRIPTS
 from inference.face import FaceDetector

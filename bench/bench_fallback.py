@@ -19,7 +19,8 @@ import argparse
 import os
 
 from bench.bench_capture import app_scenes
-from capture.names import NameReader, normalize_name
+from capture.name_text import normalize_name
+from capture.names import NameReader
 from capture.render_apps import render_app
 from capture.types import Box, GridResult
 from classpulse.fallback import NoGridFallback

@@ -18,7 +18,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from capture.names import NameReader, normalize_name
+from capture.name_text import normalize_name
+from capture.names import NameReader
 from capture.synth_labels import APP_STYLES, draw_label, jpeg, video_background
 from capture.synth_scripts import SCRIPTS
 from capture.types import Box, Tile

@@ -15,12 +15,10 @@ and steady frames cost no OCR.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import os
 import re
 import subprocess
-import unicodedata
 
 import cv2
 import numpy as np
@@ -34,6 +32,8 @@ from capture.marks import (
     vietnamese_look,
     vietnamese_name,
 )
+from capture.name_text import capitalised, normalize_name, with_ellipsis, without_stray_marks
+from capture.ocr_langs import installed_languages, resolve_languages
 from capture.script_ocr import (
     DIGIT_PACK,
     id_span,
@@ -49,114 +49,8 @@ from capture.script_ocr import (
 from capture.script_ocr import prepare as script_prepare
 from capture.types import GridResult, Tile
 
-ELLIPSIS = "\u2026"
-# stray OCR punctuation at a read's ends (not <>: "<b>" is a name); "¡¿": the Latin pack reads
-# a speck before a capital as "¿" ("¿Björn Åström")
-_STRIP = " \t\n|_~`\"'.,;:!-\u2014\u2013\u201c\u201d\u201e\u00ab\u00bb\u3002\u3001\u00a1\u00bf"
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_GAP = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[\u0e00-\u0e7f]) (?=[\u0e00-\u0e7f])")
-_HALF_SQUARE = re.compile(r"\[([^\[\]()]*)\)|\(([^\[\]()]*)\]")
-_OPEN_ID = re.compile(r"\[(?=\d)")
-_SCRIPT_PKG = {"Latin": "latn", "Cyrillic": "cyrl", "Greek": "grek", "Arabic": "arab",
-               "Hebrew": "hebr", "Devanagari": "deva", "Bengali": "beng", "Tamil": "taml",
-               "Hangul": "hang", "Japanese": "jpan", "HanS": "hans", "HanT": "hant",
-               "Vietnamese": "viet", "Thai": "thai"}
 _TSV_ROW = re.compile(r"^[1-5]\t\d+\t(-?\d+\t){8}-?[\d.]+\t")
 STRAY_CONF = 85.0  # a lone character at either end of a read below this is not the name's
-_LANG_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\+[A-Za-z][A-Za-z0-9_]*)*$")
-
-
-def normalize_name(s: str) -> str:
-    """NFC, zero-width joiners dropped, whitespace collapsed to single spaces, stray OCR
-    punctuation trimmed at the ends, and no space between two Han/kana or two Thai characters
-    (Chinese and Japanese names are written with or without one, Thai words without; OCR
-    drops or adds it at random, and a name must give the same key every time)."""
-    s = unicodedata.normalize("NFC", s)
-    s = _ZERO_WIDTH.sub("", s)
-    s = re.sub(r"\s+", " ", s).strip(_STRIP)
-    s = _HALF_SQUARE.sub(lambda m: f"({m.group(1) or m.group(2) or ''})", s)  # "[초급)" -> "(초급)"
-    return _CJK_GAP.sub("", s)
-
-
-_SIZE_ONLY = frozenset("cjosuvwxz")  # letters whose capital differs (nearly) only in size
-_PARTICLES = frozenset({"van", "von", "zu", "zur", "de", "da", "di", "du", "del", "della", "der",
-                        "den", "dos", "das", "le", "la", "bin", "binti", "al", "el", "ibn", "y",
-                        "e", "ter", "ten", "of", "und"})
-
-
-def capitalised(text: str) -> str:
-    """A read whose other words all start with a capital, with one word's first letter read
-    in lower case where only its size tells the two apart: "Maja jensen" -> "Maja Jensen",
-    "Ella wilson" -> "Ella Wilson" (at 9-10 px on a shrunk screen tesseract often picks the
-    small form). Such a word starting "t" is an "Ł" read small ("tukasz Kowalski";
-    bench_downscaled names, Latin class: shrunk 513 -> 522, as drawn 744 -> 746 of 861): no
-    name word starts with a lower-case t when the others are capitals. Name particles ("van",
-    "de", "bin") and all-lower-case names stay as written.
-    """
-    words = text.split(" ")
-    if len(words) < 2:
-        return text
-    caps = [w[:1].isupper() for w in words]
-    for k, w in enumerate(words):
-        if (w[1:2].islower() and w.lower() not in _PARTICLES
-                and all(c for j, c in enumerate(caps) if j != k)):
-            if w[:1] in _SIZE_ONLY:
-                words[k] = w[0].upper() + w[1:]
-            elif w[:1] == "t" and len(w) >= 3:  # Ł's stroke crosses its stem as t's bar does
-                words[k] = "Ł" + w[1:]
-    return " ".join(words)
-
-
-def identity_key(name: str, order: int) -> str:
-    """Stable participant key: the case-folded normalised name, or the tile position for
-    unnamed tiles (a positional fallback that does not survive reorders)."""
-    n = normalize_name(name).casefold()
-    return n if n else f"tile-{order}"
-
-
-@functools.lru_cache(maxsize=1)
-def installed_languages() -> frozenset[str]:
-    """The tesseract language packs installed here (empty when tesseract is missing)."""
-    try:
-        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True,
-                             timeout=20, check=False).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return frozenset()
-    return frozenset(line.strip() for line in out.splitlines()[1:] if line.strip())
-
-
-def best_language() -> str:
-    """'Latin' (reads diacritics: ë, ü, Ł, ø...) when its traineddata is installed, else 'eng'.
-
-    Not 'Latin+Vietnamese': that reads "Nguyễn" (which 'Latin' reads as "Nguyën") but turns
-    every "Łukasz" into "tukasz"; ``read_labels`` gives unsure Latin reads a Vietnamese look
-    instead, and Vietnamese classes may pass ``--lang Vietnamese+Latin``."""
-    return "Latin" if "Latin" in installed_languages() else "eng"
-
-
-def resolve_languages(spec: str | None) -> str:
-    """The tesseract ``-l`` value for a user's language setting ("auto", "", None, or codes
-    like "kor+eng"), checked against the installed packs.
-
-    Raises ValueError with a one-line message naming the missing pack and the apt package.
-    Shared by ``run``/``analyze`` (config ``[capture] ocr_languages``, ``--lang``) and ``check``.
-    """
-    if spec is None or spec.strip().lower() in ("", "auto"):
-        return best_language()
-    spec = spec.strip()
-    if not _LANG_CODE.match(spec):
-        raise ValueError(f"OCR languages: expected tesseract codes joined by '+' "
-                         f"(e.g. kor+eng), got {spec!r}")
-    have = installed_languages()
-    missing = [c for c in spec.split("+") if have and c not in have]
-    if missing:
-        code = missing[0]
-        pkg = ("tesseract-ocr-script-" + _SCRIPT_PKG.get(code, code[:4].lower())
-               if code[0].isupper() else "tesseract-ocr-" + code.lower().replace("_", "-"))
-        raise ValueError(f"OCR language {missing[0]!r} is not installed (apt-get install {pkg}); "
-                         f"installed: {'+'.join(sorted(have))}")
-    return spec
 
 
 def quick_mask(tile_bgr: np.ndarray, where: str = "bottom") -> np.ndarray:
@@ -319,29 +213,6 @@ def read_labels(images: list[np.ndarray], lang: str) -> list[str]:
     return [capitalised(without_stray_marks(text)) for text, _ in best]
 
 
-def without_stray_marks(text: str) -> str:
-    """``text`` without a lone mark word at either end ("*", "=", "|": no name has one) and
-    without a "]" or "|" ending it when no "[" opens: video or the label box's edge beside the
-    last letter ("Maja Jensen]", "Sofía García *"; 6 of the 148 misreads of the Latin class as
-    drawn). Read sure or not, these are no part of a name; round brackets stay, as a lost "("
-    is put back elsewhere (``script_ocr.paired``). A "[" that never closes is the same edge
-    at the start ("[Noah Johnson"), and before digits the "(" of a student number whose ")"
-    was cut with "…" ("박서준[20211…"). The CJK packs read the same edges as "【" and "】"
-    ("【서지우", "김민준】"), dropped the same way when they do not pair."""
-    words = text.split(" ")
-    while len(words) > 1 and len(words[-1]) == 1 and not words[-1].isalnum():
-        words.pop()
-    while len(words) > 1 and len(words[0]) == 1 and not words[0].isalnum():
-        words.pop(0)
-    out = " ".join(words)
-    while len(out) > 1 and out[-1] in "]|】" and "[" not in out and "【" not in out:
-        out = out[:-1].rstrip()
-    if "[" in out and "]" not in out:  # a square bracket that never closes
-        out = _OPEN_ID.sub("(", out)  # a cut student number's "(" ("박서준(20211…")
-        out = out[1:].lstrip() if out.startswith("[") and len(out) > 1 else out
-    if out.startswith("【") and "】" not in out and len(out) > 1:
-        out = out[1:].lstrip()  # the CJK packs read the box's edge as a lenticular bracket
-    return out
 
 
 def _native_look(soft: list[np.ndarray], best: list[tuple[str, float]], lang: str) -> None:
@@ -458,9 +329,3 @@ class NameReader:
 
 def _sig(crop: LabelCrop) -> bytes:
     return _signature(crop.mask) + crop.where.encode()
-
-
-def with_ellipsis(text: str) -> str:
-    """The visible prefix of a name the app cut, marked with one trailing "…"."""
-    text = normalize_name(text.rstrip(" .\u2026"))
-    return text + ELLIPSIS if text else ""

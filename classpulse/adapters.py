@@ -17,7 +17,7 @@ from inference.types import FaceBox
 
 
 def normalize_name(raw: str) -> str:
-    from capture.names import normalize_name as _norm
+    from capture.name_text import normalize_name as _norm
 
     return _norm(raw or "")
 
@@ -89,7 +89,7 @@ def read_names(reader, grid: GridResult) -> GridResult:
 
 
 def identity_key(name: str, order: int) -> str:
-    from capture.names import identity_key as _key
+    from capture.name_text import identity_key as _key
 
     return _key(name, order)
 

@@ -100,7 +100,7 @@ def grab_screen(monitor: int, region: tuple[int, int, int, int] | None) -> Shot:
 def ocr_languages(cfg: Config, lang: str | None) -> str:
     """The tesseract ``-l`` value: ``--lang`` first, then ``[capture] ocr_languages``, checked
     against the installed packs (ValueError naming the missing pack's apt package)."""
-    from capture.names import resolve_languages
+    from capture.ocr_langs import resolve_languages
 
     return resolve_languages(lang or cfg.capture.ocr_languages)
 

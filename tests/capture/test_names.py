@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 
 from capture.grid import GridDetector
-from capture.names import (
-    NameReader,
-    best_language,
-    capitalised,
-    identity_key,
-    normalize_name,
-    without_stray_marks,
-)
+from capture.name_text import capitalised, identity_key, normalize_name, without_stray_marks
+from capture.names import NameReader
+from capture.ocr_langs import best_language
 from capture.synth_draw import STYLES, name_label
 from capture.synthetic import SyntheticGallerySource
 from capture.types import Box, Tile

@@ -11,14 +11,9 @@ import pytest
 from capture import names as names_mod
 from capture.label_find import find_label
 from capture.marks import foreign_marks, mark_fixes, vietnamese_look
-from capture.names import (
-    NameReader,
-    _odd,
-    installed_languages,
-    normalize_name,
-    ocr_scored,
-    read_labels,
-)
+from capture.name_text import normalize_name
+from capture.names import NameReader, _odd, ocr_scored, read_labels
+from capture.ocr_langs import installed_languages
 from capture.synth_labels import draw_label, jpeg, video_background
 from capture.types import Box, Tile
 

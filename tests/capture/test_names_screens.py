@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from capture.grid import GridDetector
-from capture.names import NameReader, normalize_name
+from capture.name_text import normalize_name
+from capture.names import NameReader
 from capture.render_apps import AppScene, AppTruth, compress, downscale, render_app
 
 pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None,
@@ -41,7 +42,7 @@ def test_names_of_a_korean_class() -> None:
     """The real screenshots we are measured on show Korean classes: Hangul names with
     prefixes and student numbers ("(초급)강 미숙", "김수영(20190777)") and some Latin ones,
     read with ``--lang kor+eng`` as a teacher would set it."""
-    from capture.names import installed_languages
+    from capture.ocr_langs import installed_languages
 
     if not {"kor", "eng"} <= installed_languages():
         pytest.skip("tesseract packs kor/eng missing (scripts/setup.sh installs them)")
@@ -67,7 +68,7 @@ def test_names_on_a_shrunk_screenshot(script: str, lang: str | None) -> None:
     pages and viewers shrink): its 9 px labels are blurred, the stroke mask drops letters.
     Names read exactly in the tiles found (IoU >= 0.7: 12 Latin, 15 Hangul labels): main read
     0 and 0, the soft look of ``capture.label_find`` 10 and 9."""
-    from capture.names import installed_languages
+    from capture.ocr_langs import installed_languages
     if lang and not set(lang.split("+")) <= installed_languages():
         pytest.skip(f"tesseract packs {lang} missing (scripts/setup.sh installs them)")
     kw = {"script": script} if script != "latin" else {}
@@ -112,7 +113,7 @@ def test_a_soft_line_that_took_in_video_gives_way_to_the_sharp_one() -> None:
     and below the name into one tall line, which reads as noise ("서지우" read "023",
     "장도윤" read "fae"). A soft line much taller than the sharp one loses to it."""
     from capture.label_find import UP, LabelCrop, _wider
-    from capture.names import installed_languages
+    from capture.ocr_langs import installed_languages
     from capture.types import Tile
 
     def crop(h: int, w: int, soft: bool) -> LabelCrop:

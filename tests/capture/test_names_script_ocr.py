@@ -16,7 +16,9 @@ import pytest
 
 from capture import names as names_mod
 from capture.label_find import find_label
-from capture.names import NameReader, installed_languages, normalize_name
+from capture.name_text import normalize_name
+from capture.names import NameReader
+from capture.ocr_langs import installed_languages
 from capture.script_ocr import PAD_Y, is_thai, label_options, prepare, second_looks
 from capture.synth_labels import draw_label, jpeg, script_font, video_background
 from capture.synth_scripts import SCRIPTS

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from capture import names as names_mod
-from capture.names import NameReader, installed_languages, normalize_name, resolve_languages
+from capture.name_text import normalize_name
+from capture.names import NameReader
+from capture.ocr_langs import best_language, installed_languages, resolve_languages
 from capture.synth_labels import draw_label, jpeg, video_background
 from capture.synth_scripts import SCRIPTS
 from capture.types import Box, Tile
@@ -95,7 +97,7 @@ def test_camera_off_tile_without_a_name_reads_nothing() -> None:
 
 
 def test_resolve_languages() -> None:
-    assert resolve_languages(None) == resolve_languages("auto") == names_mod.best_language()
+    assert resolve_languages(None) == resolve_languages("auto") == best_language()
     with pytest.raises(ValueError, match="expected tesseract codes"):
         resolve_languages("kor eng")
     if installed_languages():

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from capture.names import normalize_name
+from capture.name_text import normalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "expression.tflite"

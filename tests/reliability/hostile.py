@@ -44,7 +44,7 @@ class HostileNames:
 
 def expected_display(name: str, order: int) -> str:
     """What the pipeline stores as the display name (the processor's rule)."""
-    from capture.names import normalize_name
+    from capture.name_text import normalize_name
 
     return normalize_name(name) or f"Participant {order + 1}"
 
