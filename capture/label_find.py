@@ -19,13 +19,9 @@ import cv2
 import numpy as np
 
 from capture import ellipsis, label_render
+from capture.label_regions import bottom_region, centre_region, is_flat
 from capture.label_white import whiteness
 
-BOTTOM_TOP = 0.62  # the small label lives in the lower part of a tile...
-LABEL_PX = 56  # ...but keeps its pixel size in small tiles: this many px above the bottom
-#                 are always searched (a small tile's 15 px name with its box and margin
-#                 takes ~36 px at 150 % scaling, ~43 px at 200 %)
-BOTTOM_RIGHT = 0.9  # ...and starts in its left part
 MIN_HIT = 90  # tophat level that counts as a text stroke
 MIN_CONTRAST = 120  # a glyph's peak over the darkest nearby background
 MIN_PART = 0.35  # parts shorter than this x the seed only join as marks (dots, specks)
@@ -318,29 +314,6 @@ def _on_fill(region: np.ndarray, mask: np.ndarray, comps: np.ndarray, line: np.n
     ya, yb, xa, xb = max(0, y0 - m), y1 + m, max(0, x0 - m), x1 + m
     around = region[ya:yb, xa:xb][~mask[ya:yb, xa:xb]].astype(np.int16)
     return len(around) > 0 and float((np.abs(around - fill).max(axis=1) <= 14).mean()) >= 0.6
-
-
-def is_flat(tile_bgr: np.ndarray) -> bool:
-    """A camera-off tile: most pixels (sampled) share one colour."""
-    small = tile_bgr[::4, ::4].reshape(-1, 3).astype(np.int16)
-    med = np.median(small, axis=0)
-    return float((np.abs(small - med).max(axis=1) <= 10).mean()) >= 0.55
-
-
-def bottom_top(h: int) -> int:
-    """First row of the label search. The apps draw the name at a fixed UI size, so in the
-    small tiles of a 49-person gallery (70 px tall) the label reaches up to mid-tile."""
-    return min(int(h * BOTTOM_TOP), max(int(h * 0.3), h - LABEL_PX))
-
-
-def bottom_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
-    h, w = tile_bgr.shape[:2]
-    return tile_bgr[bottom_top(h):h:step, 0:int(w * BOTTOM_RIGHT):step]
-
-
-def centre_region(tile_bgr: np.ndarray, step: int = 1) -> np.ndarray:
-    h, w = tile_bgr.shape[:2]
-    return tile_bgr[int(h * 0.25):int(h * 0.75):step, int(w * 0.03):int(w * 0.97):step]
 
 
 def _wider(sharp: LabelCrop | None, soft: LabelCrop | None) -> LabelCrop | None:

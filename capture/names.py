@@ -23,7 +23,8 @@ import subprocess
 import cv2
 import numpy as np
 
-from capture.label_find import LabelCrop, bottom_region, centre_region, find_label
+from capture.label_find import LabelCrop, find_label
+from capture.label_regions import bottom_region, centre_region
 from capture.label_white import whiteness
 from capture.marks import (
     VIETNAMESE_PACK,
