@@ -26,6 +26,9 @@ from inference.types import FER_SIZE, N_KEYPOINTS, FaceBox
 BLAZE_SIZE = 128
 MIN_SCORE = 0.5
 FLAT_MAX, FLAT_MAX_SQUARE = 0.4, 0.45  # second-pass faces on flatter pixels: cards (_card_like)
+# ...except a confident, textured face in front of a plain wall or a virtual background: its
+# centre square is up to ~0.6 flat, a card's that fires this surely is flatter (_card_like).
+SURE_SCORE, TEXTURED, FLAT_MAX_WALL = 0.7, 0.15, 0.6
 # Closer looks at a wide tile with no face, in turn while it still has none: (square side /
 # tile height, square centre height / tile height, centred on the first pass's best anchor
 # instead of the tile's middle). The full-height centre square makes a face ~1.8x bigger than
@@ -307,9 +310,18 @@ def _card_like(tile: np.ndarray, box: FaceBox) -> bool:
     second-pass faces): box share 0.42-0.96 on cards, <= 0.2 on faces; centre-square share
     >= 0.52 on the cards left, <= 0.30 on faces and pillarboxed phones. The full-height
     centre square is judged whichever look found the face: the 0.7 square of a small card is
-    mostly its initials circle and name (0.43 flat on one Teams card)."""
-    return (flat_share(tile[box.y:box.y + box.h, box.x:box.x + box.w]) > FLAT_MAX
-            or flat_share(_square(tile, 1.0, 0.5)[0]) > FLAT_MAX_SQUARE)
+    mostly its initials circle and name (0.43 flat on one Teams card).
+
+    A face scored SURE_SCORE or more whose box is textured (share <= TEXTURED) is judged
+    against FLAT_MAX_WALL instead: a person before a plain painted wall leaves 0.45-0.59 of
+    the square flat (18 faces lost to this test alone on bench_downscaled's 4 x 60 screens,
+    Latin and Korean, as drawn and shrunk). Measured on those screens' matched tiles (scratch cache, every
+    tile, camera state ignored): faces +3 / +3 / +6 / +3 (Latin, as drawn / shrunk; Korean,
+    the same), faces on cards and on photo / dark video unchanged (2 / 5 / 0 / 2 cards)."""
+    share = flat_share(tile[box.y:box.y + box.h, box.x:box.x + box.w])
+    square = flat_share(_square(tile, 1.0, 0.5)[0])
+    wall = box.score >= SURE_SCORE and share <= TEXTURED
+    return share > FLAT_MAX or square > (FLAT_MAX_WALL if wall else FLAT_MAX_SQUARE)
 
 
 def shifted(box: FaceBox, dx: int, dy: int) -> FaceBox:

@@ -275,3 +275,21 @@ def test_weak_first_pass_faces_on_initials_cards_are_dropped() -> None:
     assert weak  # the case this guards
     two = FaceDetector("blazeface").detect_batch(cards)
     assert all(two[i] is None for i in weak)
+
+
+def test_a_sure_face_before_a_plain_wall_is_no_card() -> None:
+    """The card test judges a second-pass face by how flat the tile's centre square is. A
+    person before a plain wall leaves about half of it flat: a confident, textured face
+    there is kept (it was dropped as a card), a weak one or one on a flatter tile is not."""
+    from inference.face import _card_like
+
+    rng = np.random.default_rng(3)
+    tile = np.full((90, 160, 3), 128, np.uint8)  # centre square: columns 35..125
+    tile[30:90, 45:115] = rng.integers(0, 256, (60, 70, 1), dtype=np.uint8)  # head, shoulders
+    face = dict(x=60, y=35, w=35, h=35)
+    assert not _card_like(tile, FaceBox(**face, score=0.8))
+    assert _card_like(tile, FaceBox(**face, score=0.6))  # not sure: the card rule as before
+    assert _card_like(tile, FaceBox(x=25, y=35, w=35, h=35, score=0.8))  # box half on the wall
+    small = np.full_like(tile, 128)
+    small[50:90, 55:105] = tile[50:90, 55:105]  # a square 3/4 flat: a card's initials circle
+    assert _card_like(small, FaceBox(**face, score=0.8))
