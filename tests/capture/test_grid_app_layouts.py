@@ -307,3 +307,17 @@ def test_gap_columns_clear_measures_a_rows_gaps() -> None:
     assert gap_columns_clear(evidence(gray, 30.0), row) == 0.0
     touching = [Box(10 + 91 * i, 20, 90, 50) for i in range(4)]  # 1 px gaps
     assert gap_columns_clear(evidence(gray, 30.0), touching) == 1.0
+
+
+@pytest.mark.parametrize(("scene", "comp"), [
+    (AppScene("teams", "dark", 1, (1920, 1080), 2.0, False, seed=317988640), "png"),  # 25
+    (AppScene("meet", "light", 1, (1366, 768), 1.0, False, seed=718001234), "jpeg"),  # 13
+    (AppScene("zoom", "light", 1, (2560, 1440), 2.0, False, seed=47231424), "h264"),  # 3
+], ids=["teams", "meet", "zoom"])
+def test_a_lone_speakers_window_is_no_gallery(scene: AppScene, comp: str) -> None:
+    """One participant in a window (speaker view, or before class): its chrome, toolbar and
+    the desktop around it once fitted as a grid of 3-25 "tiles" (the counts above). Those
+    show no name labels, and every app labels every tile (``grid.labelled``); the no-grid
+    fallback finds the person instead."""
+    result = GridDetector().detect(compress(render_app(scene)[0], comp, 75))
+    assert not result.is_gallery and result.tiles == (), len(result.tiles)
