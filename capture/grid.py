@@ -28,7 +28,7 @@ import numpy as np
 
 from capture import layout_evidence, layout_fit, tile_state
 from capture.gutter_colours import common_colours, edge_colours
-from capture.label_find import find_label
+from capture.label_evidence import labelled
 from capture.types import Box, Frame, GridResult, Tile
 
 MIN_SIDE, MAX_SIDE = 160, 8192
@@ -41,8 +41,7 @@ GAPS_CLEAR = 0.5  # share of the gaps between fitted tiles that must show the gu
 FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter-bounded edges
 MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
 MIN_TEXTURED = 0.5  # share of fitted tiles that must show anything at all (see textured)
-MIN_LABELLED = 0.5  # share of (up to LABEL_SAMPLE) fitted tiles that must show a name label
-LABEL_SAMPLE = 12
+MIN_LABELLED = 0.5  # share of a fitted layout's tiles that must show a name label (labelled)
 FIT_COLOURS = 4  # neutral gutter colours tried: at 200 % a light theme's chrome bars, a
 #                 camera-off card and the taskbar can each outnumber the thin gutters
 SURROUND_WEIGHT = 0.5  # share of a colour's fit score weighed by layout_evidence.surround
@@ -369,18 +368,6 @@ def _fit_ok(image: np.ndarray, gray: np.ndarray, sat: np.ndarray, bl: float,
             and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
             and layout_evidence.textured(gray, found.boxes) >= MIN_TEXTURED
             and labelled(image, found.boxes) >= MIN_LABELLED)
-
-
-def labelled(image: np.ndarray, boxes: list[Box]) -> float:
-    """Share of the tiles (up to LABEL_SAMPLE, spread over the grid) that show a name label.
-    Every app labels every tile; a "grid" fitted on a lone speaker's window, its chrome and
-    the desktop around it shows toolbar words in a few of its "tiles" at most. On 48
-    single-tile screens 17 were taken for galleries of 2-27 tiles, 9 with this check; a true
-    layout of bench_downscaled's screens shows labels in 0.67 or more of its tiles."""
-    pick = np.unique(np.linspace(0, len(boxes) - 1, min(LABEL_SAMPLE, len(boxes))).astype(int))
-    seen = [find_label(image[b.y:b.y + b.h, b.x:b.x + b.w]) is not None
-            for b in (boxes[i] for i in pick)]
-    return sum(seen) / max(1, len(seen))
 
 
 def _luma_of(bgr: np.ndarray) -> float:

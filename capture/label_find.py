@@ -59,13 +59,15 @@ EDGE_PX = 2  # px (x UP when upscaled): a part this close to the tile's left or 
 class LabelCrop:
     """One label: ``image`` dark-on-light grey for OCR, ``mask`` its strokes (for caching),
     ``truncated`` when an ellipsis was cut off, ``where`` "bottom" or "centre", ``soft``
-    whether the soft look found it (a reader's hint for the next frame: ``find_label(soft=)``)."""
+    whether the soft look found it (a reader's hint for the next frame: ``find_label(soft=)``),
+    ``left`` where its text starts, as a share of the searched region's width."""
 
     image: np.ndarray
     mask: np.ndarray
     truncated: bool
     where: str
     soft: bool = False
+    left: float = 0.0
 
     def __post_init__(self) -> None:
         if self.image.ndim != 2 or self.image.dtype != np.uint8:
@@ -263,7 +265,8 @@ def _crop_line(white: np.ndarray, labels: np.ndarray, comps_ids: np.ndarray,
     image = label_render.render(white, keep, box, ink, soft)
     cut = len(dots) > 0 or ellipsis.faint_dots(
         white, (x0, y0, ellipsis.letters_end(comps, body), y1), ink)
-    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where, soft)
+    return LabelCrop(image, keep[box[1]:box[3], box[0]:box[2]], cut, where, soft,
+                     box[0] / white.shape[1])
 
 
 def _on_dark(white: np.ndarray, comps: np.ndarray, kernel: int,

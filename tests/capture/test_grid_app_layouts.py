@@ -313,11 +313,14 @@ def test_gap_columns_clear_measures_a_rows_gaps() -> None:
     (AppScene("teams", "dark", 1, (1920, 1080), 2.0, False, seed=317988640), "png"),  # 25
     (AppScene("meet", "light", 1, (1366, 768), 1.0, False, seed=718001234), "jpeg"),  # 13
     (AppScene("zoom", "light", 1, (2560, 1440), 2.0, False, seed=47231424), "h264"),  # 3
-], ids=["teams", "meet", "zoom"])
+    (AppScene("teams", "dark", 1, (1920, 1080), 1.25, False, seed=217109670), "png"),  # 2
+    (AppScene("teams", "light", 1, (1366, 768), 2.0, True, seed=514533318), "jpeg"),
+], ids=["teams", "meet", "zoom", "label-off-to-one-side", "toolbar-words"])
 def test_a_lone_speakers_window_is_no_gallery(scene: AppScene, comp: str) -> None:
     """One participant in a window (speaker view, or before class): its chrome, toolbar and
-    the desktop around it once fitted as a grid of 3-25 "tiles" (the counts above). Those
-    show no name labels, and every app labels every tile (``grid.labelled``); the no-grid
-    fallback finds the person instead."""
+    the desktop around it once fitted as a grid of 2-25 "tiles" (the counts above). Those
+    show no name labels, or the real one off to one side, or toolbar words, and every app
+    labels every tile at its bottom left (``label_evidence.labelled``); the no-grid fallback
+    finds the person instead."""
     result = GridDetector().detect(compress(render_app(scene)[0], comp, 75))
     assert not result.is_gallery and result.tiles == (), len(result.tiles)
