@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_classifier", "bench_capture", "bench_downscaled", "bench_fallback",
+BENCHES = ["bench_classifier", "bench_capture", "bench_downscaled", "bench_fallback", "bench_lone",
            "bench_names", "bench_storage",
            "bench_pipeline", "bench_dashboard", "bench_matching", "bench_attendance"]
 
