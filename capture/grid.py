@@ -26,9 +26,8 @@ from functools import partial
 import cv2
 import numpy as np
 
-from capture import layout_evidence, layout_fit, tile_state
+from capture import layout_checks, layout_evidence, layout_fit, tile_state
 from capture.gutter_colours import common_colours, edge_colours
-from capture.label_evidence import labelled
 from capture.types import Box, Frame, GridResult, Tile
 
 MIN_SIDE, MAX_SIDE = 160, 8192
@@ -44,7 +43,7 @@ MIN_TEXTURED = 0.5  # share of fitted tiles that must show anything at all (see 
 MIN_LABELLED = 0.5  # share of a fitted layout's tiles that must show a name label (labelled)
 FIT_COLOURS = 4  # neutral gutter colours tried: at 200 % a light theme's chrome bars, a
 #                 camera-off card and the taskbar can each outnumber the thin gutters
-SURROUND_WEIGHT = 0.5  # share of a colour's fit score weighed by layout_evidence.surround
+SURROUND_WEIGHT = 0.5  # share of a colour's fit score weighed by layout_checks.surround
 RING_MARGIN = 14  # px around tiles where a speaker ring may come and go
 LOSSY = ((12, 1, True), (8, 1, True), (16, 1, True))  # compressed frames, tried in order
 _LUMA_W = np.array([0.114, 0.587, 0.299], np.float32)  # BGR -> Y (BT.601, as cv2)
@@ -307,7 +306,7 @@ class GridDetector:
             if found is None:
                 continue
             score = found.score * (1 - SURROUND_WEIGHT + SURROUND_WEIGHT
-                                   * layout_evidence.surround(gray, found.boxes, bl))
+                                   * layout_checks.surround(gray, found.boxes, bl))
             if best is None or score > best_score:
                 best, best_bg, best_score = found, bg, score
         if best is None:
@@ -357,17 +356,17 @@ class GridDetector:
 
 def _fit_ok(image: np.ndarray, gray: np.ndarray, sat: np.ndarray, bl: float,
             found: layout_fit.Fit) -> bool:
-    """The checks a fitted layout must pass to be a gallery (see layout_evidence), the
+    """The checks a fitted layout must pass to be a gallery (see layout_checks), the
     costliest last."""
     if found.quality < FIT_QUALITY:
         return False
     area = sum(b.w * b.h for b in found.boxes)
     if area < MIN_GRID_AREA * gray.shape[0] * gray.shape[1]:
         return False  # toolbar buttons or text in a row: a gallery fills the window
-    return (layout_evidence.filled(gray, found.boxes, bl) >= 0.6
-            and layout_evidence.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
-            and layout_evidence.textured(gray, found.boxes) >= MIN_TEXTURED
-            and labelled(image, found.boxes) >= MIN_LABELLED)
+    return (layout_checks.filled(gray, found.boxes, bl) >= 0.6
+            and layout_checks.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
+            and layout_checks.textured(gray, found.boxes) >= MIN_TEXTURED
+            and layout_checks.labelled(image, found.boxes) >= MIN_LABELLED)
 
 
 def _luma_of(bgr: np.ndarray) -> float:

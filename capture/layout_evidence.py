@@ -4,8 +4,8 @@ Why a module of its own: the fit is a search over layouts; what it searches agai
 boundary maps (a luma step with gutter-coloured pixels just outside, or a speaker ring
 outside), the weaker evidence of a tile whose edges do not show (gutter all round it, content
 inside: pillarboxed phones, dark video, camera-off cards close to the gutter colour), and the
-checks a fitted layout must pass (content inside its tiles, gutter colour in its gaps), and
-the measures of a tile against the maps (its border hits and length, a row's closed edges).
+measures of a tile against the maps (its border hits and length, a row's closed edges). The
+checks a finished layout must pass are in ``capture.layout_checks``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ INK_TOL = 4  # luma distance from the gutter that counts as tile content (camera
 WEAK_GUTTER = 0.85  # share of gutter pixels on 3 of a weak tile's 4 sides (the 4th may be
 #                     a neighbour's speaker ring)
 WEAK_INK = 0.25  # share of content pixels inside a weak tile (a 9:16 phone: ~0.4)
-SURROUND_BAND = (8, 14)  # px outside a layout's extent where ``surround`` looks
 
 
 @dataclass(slots=True)
@@ -239,7 +238,7 @@ def gap_columns_clear(ev: Evidence, row: list[Box]) -> float:
     """Share of gutter-coloured (or speaker-ring) pixels down the middle of a row's gaps that
     are 3 px or wider (1.0 when none is): the apps draw every gap in the gutter colour. A
     "row" fitted over the window's title bar and the wallpaper above it has the bar and the
-    wallpaper in its gaps. (``gaps_clear`` from the evidence's integrals, one row.)"""
+    wallpaper in its gaps. (``layout_checks.gaps_clear`` from the evidence's integrals, one row.)"""
     h = row[0].h
     y0, y1 = row[0].y + h // 10, row[0].y + h - h // 10
     ok = n = 0.0
@@ -338,78 +337,3 @@ def _weak_tiles(ev: Evidence, t: int, h: int, w: int, g: int) -> np.ndarray:
     need = WEAK_INK * (w - 2 * ix)
     out[lo:lo + m] = framed & (top >= need * (mid - t - iy)) & (bot >= need * (t + h - iy - mid))
     return out
-
-
-def gaps_clear(gray: np.ndarray, sat: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
-    """Share of gutter-coloured (or speaker-ring) pixels along the middle of the gaps between
-    neighbouring tiles (1.0 when no gap is 3 px or wider: a 1-2 px gap blurs into the tiles
-    under JPEG/H.264, and touching tiles have none). The apps draw every gap in the gutter
-    colour; a "grid" whose gutter is a white title bar has dark window pixels between its
-    tiles."""
-    ok = n = 0
-    for a in boxes:
-        for b in boxes:
-            right = abs(a.y - b.y) <= 2 and 3 <= b.x - a.x - a.w <= MAX_GAP
-            below = abs(a.x - b.x) <= a.w // 2 and 3 <= b.y - a.y - a.h <= MAX_GAP
-            if right:
-                x = (a.x + a.w + b.x) // 2
-                ys = np.arange(a.y + a.h // 10, a.y + a.h - a.h // 10)
-                xs = np.full_like(ys, x)
-            elif below:
-                y = (a.y + a.h + b.y) // 2
-                xs = np.arange(max(a.x, b.x) + a.w // 10, min(a.x, b.x) + a.w - a.w // 10)
-                ys = np.full_like(xs, y)
-            else:
-                continue
-            px = np.abs(gray[ys, xs].astype(np.float32) - bg_luma) <= 1.5 * GUTTER_TOL
-            ok += int((px | (sat[ys, xs] >= RING_SAT)).sum())
-            n += len(xs)
-    return ok / n if n else 1.0
-
-
-def surround(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
-    """Mean share of gutter-coloured pixels in bands just outside the layout's extent, one per
-    side that lies inside the frame (SURROUND_BAND px out: past a speaker ring). The apps draw
-    a gallery on their background colour, so a true layout's surroundings are that colour on
-    most sides. A "grid" fitted on another colour is not: a white title bar as the gutter of
-    dark empty window space above the tiles has tiles and window beside it."""
-    x0, y0 = min(b.x for b in boxes), min(b.y for b in boxes)
-    x1, y1 = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
-    d0, d1 = SURROUND_BAND
-    bands = ((slice(y0 - d1, y0 - d0), slice(x0, x1)), (slice(y1 + d0, y1 + d1), slice(x0, x1)),
-             (slice(y0, y1), slice(x0 - d1, x0 - d0)), (slice(y0, y1), slice(x1 + d0, x1 + d1)))
-    shares = [float((np.abs(gray[ys, xs].astype(np.float32) - bg_luma)
-                     <= 1.5 * GUTTER_TOL).mean())
-              for ys, xs in bands
-              if ys.start >= 0 and xs.start >= 0
-              and ys.stop <= gray.shape[0] and xs.stop <= gray.shape[1]]
-    return float(np.mean(shares)) if shares else 1.0
-
-
-def filled(gray: np.ndarray, boxes: list[Box], bg_luma: float) -> float:
-    """Mean share of the tiles' insides that is NOT gutter-coloured. Tiles show video or a card
-    in another colour; text, icons and slide elements that happen to line up show their
-    background inside, and are no gallery. Sampled in the middle third of the width: a
-    pillarboxed phone or 4:3 camera fills only that, between bars of the gutter colour."""
-    full = 0.0
-    for b in boxes:
-        ys = np.linspace(b.y + b.h * 0.1, b.y + b.h * 0.9, 7).astype(int)
-        xs = np.linspace(b.x + b.w * 0.36, b.x + b.w * 0.64, 5).astype(int)
-        px = gray[ys[:, None], xs[None, :]].astype(np.float32)
-        full += 1.0 - (np.abs(px - bg_luma) <= GUTTER_TOL).mean()
-    return full / max(1, len(boxes))
-
-
-def textured(gray: np.ndarray, boxes: list[Box], min_std: float = 4.0) -> float:
-    """Share of the tiles that show anything at all (grey-level spread >= ``min_std`` over the
-    whole tile). Every real tile does: video, or a camera-off card with the name or initials
-    in its centre, and a name label at the bottom. A flat slide rectangle cut by a "grid" of
-    touching tiles (gaps under 3 px, so ``gaps_clear`` cannot see them) shows nothing."""
-    if not boxes:
-        return 0.0
-    n = 0
-    for b in boxes:
-        ys = np.linspace(b.y, b.y + b.h - 1, 16).astype(int)
-        xs = np.linspace(b.x, b.x + b.w - 1, 24).astype(int)
-        n += float(gray[ys[:, None], xs[None, :]].std()) >= min_std
-    return n / len(boxes)

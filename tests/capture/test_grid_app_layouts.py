@@ -31,7 +31,7 @@ one failed before, for a reason real Zoom/Meet/Teams screens share.
   Meet tiles at 200 % found as 3 big ones; a shrunk 4-tile Zoom window as 4 in a row);
 - 2-tile calls where the white title bar, tried as the gutter colour, fitted 3 touching
   "tiles" of empty dark window between it and the real tiles' top edge, and outscored them
-  (see ``layout_evidence.surround``);
+  (see ``layout_checks.surround``);
 - a 25-tile Teams window just under the screen's top grew a 6th row over its title bar and
   the starfield wallpaper above: the bar's bottom edge outweighed the rest, though none of
   the row's gaps shows the gutter colour (``layout_fit._grown_rows_clear``).
@@ -275,7 +275,7 @@ def test_surround_is_the_gutter_share_around_a_layout() -> None:
     do not count."""
     import numpy as np
 
-    from capture.layout_evidence import surround
+    from capture.layout_checks import surround
     from capture.types import Box
 
     gray = np.full((200, 300), 30, np.uint8)
@@ -320,7 +320,7 @@ def test_a_lone_speakers_window_is_no_gallery(scene: AppScene, comp: str) -> Non
     """One participant in a window (speaker view, or before class): its chrome, toolbar and
     the desktop around it once fitted as a grid of 2-25 "tiles" (the counts above). Those
     show no name labels, or the real one off to one side, or toolbar words, and every app
-    labels every tile at its bottom left (``label_evidence.labelled``); the no-grid fallback
+    labels every tile at its bottom left (``layout_checks.labelled``); the no-grid fallback
     finds the person instead."""
     result = GridDetector().detect(compress(render_app(scene)[0], comp, 75))
     assert not result.is_gallery and result.tiles == (), len(result.tiles)
