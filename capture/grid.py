@@ -41,6 +41,7 @@ FIT_QUALITY = 0.45  # share of the fitted tiles' border length that shows gutter
 MIN_GRID_AREA = 0.08  # tiles cover at least this share of the frame (49 tiny tiles: ~13 %)
 MIN_TEXTURED = 0.5  # share of fitted tiles that must show anything at all (see textured)
 MIN_LABELLED = 0.5  # share of a fitted layout's tiles that must show a name label (labelled)
+MAX_ROW = 3  # tiles: gallery view puts more than this in two rows or more (see _one_row)
 FIT_COLOURS = 4  # neutral gutter colours tried: at 200 % a light theme's chrome bars, a
 #                 camera-off card and the taskbar can each outnumber the thin gutters
 SURROUND_WEIGHT = 0.5  # share of a colour's fit score weighed by layout_checks.surround
@@ -363,10 +364,21 @@ def _fit_ok(image: np.ndarray, gray: np.ndarray, sat: np.ndarray, bl: float,
     area = sum(b.w * b.h for b in found.boxes)
     if area < MIN_GRID_AREA * gray.shape[0] * gray.shape[1]:
         return False  # toolbar buttons or text in a row: a gallery fills the window
+    if _one_row(found.boxes):
+        return False
     return (layout_checks.filled(gray, found.boxes, bl) >= 0.6
             and layout_checks.gaps_clear(gray, sat, found.boxes, bl) >= GAPS_CLEAR
             and layout_checks.textured(gray, found.boxes) >= MIN_TEXTURED
             and layout_checks.labelled(image, found.boxes) >= MIN_LABELLED)
+
+
+def _one_row(boxes: list[Box]) -> bool:
+    """More than MAX_ROW tiles in one row: the apps lay gallery view out for the biggest
+    tiles, so four or more 16:9 tiles in a 16:9-ish window always take two rows or more (one
+    row wins only in a window over 7x as wide as tall). A single row of small "tiles" is a
+    toolbar's buttons with their captions, or a filmstrip beside a shared screen, not a
+    gallery."""
+    return len(boxes) > MAX_ROW and max(b.y for b in boxes) - min(b.y for b in boxes) <= 2
 
 
 def _luma_of(bgr: np.ndarray) -> float:

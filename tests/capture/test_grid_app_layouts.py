@@ -44,8 +44,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capture.grid import GridDetector
+from capture.grid import GridDetector, _one_row
 from capture.render_apps import AppScene, compress, downscale, render_app
+from capture.types import Box
 
 SCENES = {  # id: (style, theme, n, screen, scale, maximised, pages, seed, compression)
     "edge-column-25": ("meet", "light", 25, (1366, 768), 2.0, True, False, 210080626, "h264"),
@@ -315,12 +316,26 @@ def test_gap_columns_clear_measures_a_rows_gaps() -> None:
     (AppScene("zoom", "light", 1, (2560, 1440), 2.0, False, seed=47231424), "h264"),  # 3
     (AppScene("teams", "dark", 1, (1920, 1080), 1.25, False, seed=217109670), "png"),  # 2
     (AppScene("teams", "light", 1, (1366, 768), 2.0, True, seed=514533318), "jpeg"),
-], ids=["teams", "meet", "zoom", "label-off-to-one-side", "toolbar-words"])
+    (AppScene("teams", "light", 1, (1366, 768), 1.5, True, seed=459797988), "jpeg"),  # 11
+    (AppScene("zoom", "dark", 1, (1366, 768), 2.0, True, seed=447878108), "h264"),  # 4
+], ids=["teams", "meet", "zoom", "label-off-to-one-side", "toolbar-words", "toolbar-row",
+        "toolbar-row-h264"])
 def test_a_lone_speakers_window_is_no_gallery(scene: AppScene, comp: str) -> None:
     """One participant in a window (speaker view, or before class): its chrome, toolbar and
     the desktop around it once fitted as a grid of 2-25 "tiles" (the counts above). Those
     show no name labels, or the real one off to one side, or toolbar words, and every app
     labels every tile at its bottom left (``layout_checks.labelled``); the no-grid fallback
-    finds the person instead."""
+    finds the person instead. The last two fitted one row of "tiles" on the toolbar, whose
+    button captions passed for labels (``grid._one_row``)."""
     result = GridDetector().detect(compress(render_app(scene)[0], comp, 75))
     assert not result.is_gallery and result.tiles == (), len(result.tiles)
+
+
+def test_four_tiles_in_one_row_are_no_gallery_view() -> None:
+    """Gallery view puts 4+ tiles in two rows or more; 2-3 side by side, or rows of 4 over
+    each other, are layouts the apps draw."""
+    row = [Box(10 + 210 * i, 500, 200, 112) for i in range(4)]
+    assert _one_row(row)
+    assert not _one_row(row[:3])
+    assert not _one_row(row[:2] + [Box(10, 620, 200, 112), Box(220, 620, 200, 112)])
+    assert not _one_row(row + [Box(10 + 210 * i, 620, 200, 112) for i in range(4)])
