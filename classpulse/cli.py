@@ -255,7 +255,7 @@ def eval_model(ctx: typer.Context) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None, config: ConfigOpt = None) -> None:
     """Create or migrate the database schema to the newest version."""
-    from classpulse.commands import db_upgrade as _up
+    from classpulse.admin_cmd import db_upgrade as _up
 
     raise typer.Exit(_guard(_up, _config(config, storage__db_url=db)))
 
@@ -268,7 +268,7 @@ def db_prune(
 ) -> None:
     """Delete sessions (names, observations, health) older than a retention period, and rosters
     neither changed nor used by a session within it."""
-    from classpulse.commands import db_prune as _prune
+    from classpulse.admin_cmd import db_prune as _prune
 
     raise typer.Exit(_guard(_prune, _config(config, storage__db_url=db), older_than))
 
@@ -281,7 +281,7 @@ def session_list(
     config: ConfigOpt = None,
 ) -> None:
     """List sessions, newest first."""
-    from classpulse.commands import session_list as _list
+    from classpulse.admin_cmd import session_list as _list
 
     raise typer.Exit(_guard(_list, _config(config, storage__db_url=db), course, as_json))
 
@@ -293,7 +293,7 @@ def session_delete(
     config: ConfigOpt = None,
 ) -> None:
     """Delete one session with all its participants and observations."""
-    from classpulse.commands import session_delete as _delete
+    from classpulse.admin_cmd import session_delete as _delete
 
     raise typer.Exit(_guard(_delete, _config(config, storage__db_url=db), session_id))
 
@@ -306,7 +306,7 @@ def session_export(
     config: ConfigOpt = None,
 ) -> None:
     """Export a session's observations as CSV (t, frame, participant, camera_on, expression...)."""
-    from classpulse.commands import session_export as _export
+    from classpulse.admin_cmd import session_export as _export
 
     raise typer.Exit(_guard(_export, _config(config, storage__db_url=db), session_id, csv))
 
