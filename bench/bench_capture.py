@@ -37,7 +37,8 @@ from capture.render_apps import APP_STYLES, AppScene, compress, render_app
 from capture.sources import ScreenSource
 from capture.synthetic import SyntheticGallerySource, fer_available
 from capture.types import Box
-from inference.face import FaceDetector, crop_for_fer, fer_square
+from inference.face import FaceDetector
+from inference.face_crop import crop_for_fer, fer_square
 from inference.face_reuse import FaceReuse
 
 STYLES = ("zoom", "meet", "teams")

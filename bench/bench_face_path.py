@@ -5,7 +5,7 @@
 
 ``measure``: Training faces enlarged 4x (192 px) and padded so BlazeFace sees a whole face;
 its keypoints and box are mapped back to 48x48 crop coordinates; the medians (and the 10th/90th
-percentiles) are what inference/face.py's EYE_TARGET and FRAMING come from.
+percentiles) are what inference/face_crop.py's EYE_MID and FRAMING come from.
 ``ab``: PublicTest faces scaled into a 16:9 tile (face 120 px), rotated by a random angle in
 [-15, 15] deg (tile 1.8 face heights tall), re-detected, then cropped four ways and classified by the shipped model.
 Needs ../shared/data/fer2013. Prints one JSON object per run on stdout.
@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 from bench.face_tiles import in_tile, load_split, padded
-from inference.face import FaceDetector, crop_for_fer
+from inference.face import FaceDetector
+from inference.face_crop import crop_for_fer
 
 SCALE, PAD = 4, 96
 
@@ -68,7 +69,7 @@ MODES = ("box_old", "box", "eyes", "eyes_box_scale", "level")
 def ab(n: int, seed: int, max_angle: float, face_px: int, tile_ratio: float = 1.8) -> dict:
     """Accuracy of the shipped model on re-detected tiles for each crop mode (and on the
     untouched 48x48 originals, the ceiling)."""
-    from inference import face as facemod
+    from inference import face_crop as facemod
     from inference.classifier import ExpressionClassifier
     from inference.evaluate import metrics
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from bench.face_tiles import in_tile_at, load_split
 from inference import augment as aug
-from inference.face import FaceDetector, crop_for_fer
+from inference.face import FaceDetector
+from inference.face_crop import crop_for_fer
 
 FACE_PX = 120
 

@@ -106,6 +106,6 @@ def detect_faces(detector, images: list[np.ndarray], keys: list | None = None
 
 
 def crop_for_fer(image: np.ndarray, box: FaceBox) -> np.ndarray:
-    from inference.face import crop_for_fer as _crop
+    from inference.face_crop import crop_for_fer as _crop
 
     return _crop(image, box)

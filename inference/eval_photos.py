@@ -61,7 +61,8 @@ def face_crops(photos: list[tuple[Path, int]], align: bool = False
                ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, int]:
     """(crops of the found faces, labels of readable photos, index of each crop's photo among
     the readable ones, number of unreadable files)."""
-    from inference.face import FaceDetector, crop_for_fer
+    from inference.face import FaceDetector
+    from inference.face_crop import crop_for_fer
 
     det = FaceDetector()
     crops, labels, owner, skipped = [], [], [], 0

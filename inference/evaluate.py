@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                          "in sub-folders named after the classes (the whole face path)")
     ap.add_argument("--align", action="store_true",
                     help="photo folders: level the eyes before cropping (off by default, as in "
-                         "the pipeline: see inference.face.ALIGN_DEFAULT)")
+                         "the pipeline: see inference.face_crop.ALIGN_DEFAULT)")
     ap.add_argument("--model", default=None, help="model .tflite (default: the shipped models/expression.tflite)")
     ap.add_argument("--json", action="store_true", help="accepted for symmetry: JSON is always printed")
     ap.add_argument("--report", default=None,

@@ -19,7 +19,7 @@ class FaceBox:
 
     ``keypoints``: BlazeFace's six (x, y) points in tile pixels, in its order (eye on the image's
     left, eye on the image's right, nose tip, mouth centre, two ear tragions), or None (Haar).
-    The crop uses the eyes to level the face (inference.face.crop_for_fer).
+    The crop uses the eyes to level the face (inference.face_crop.crop_for_fer).
     """
 
     x: int

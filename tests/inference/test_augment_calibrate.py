@@ -19,7 +19,7 @@ from inference.calibrate import (
     load_temperature,
     sidecar,
 )
-from inference.face import EYE_DIST, EYE_MID, crop_for_fer, eye_transform
+from inference.face_crop import EYE_DIST, EYE_MID, crop_for_fer, eye_transform
 from inference.types import FaceBox
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from capture import synthetic
 from capture.types import Box
-from inference.face import FaceDetector, crop_for_fer, fer_square
+from inference.face import FaceDetector
+from inference.face_crop import crop_for_fer, fer_square
 from inference.types import FaceBox
 
 
